@@ -1,0 +1,3 @@
+from commission_tracker.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,372 @@
+"""The facts of a commissioning exercise, one pydantic model per event type.
+
+Every event carries two clocks: ``on``, the business date the fact happened on (the notice
+letter was dated 3 March), and ``timestamp``, the recorded time it entered the store, plus
+``recorded_by``. Events are immutable; a mistake is corrected by a later ``EntryCorrected``.
+
+Each event has an explicit, stable ``TOPIC`` (so classes can move between modules without
+rewriting history) and a ``class_version`` with ``upcast_vN_vM`` methods for schema changes.
+``apply`` evolves a :class:`~commission_tracker.aggregates.exercise.CommissioningExercise`;
+invariants are checked by the aggregate *before* an event is triggered, never here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import CanInitAggregate, CanMutateAggregate
+from eventsourcing.utils import register_topic
+from pydantic import BaseModel, ConfigDict, Field
+
+from commission_tracker.aggregates.values import (
+    Activity,
+    Authority,
+    ContractKind,
+    ExerciseStatus,
+    FundingChange,
+    Mechanism,
+    Money,
+    OrganisationName,
+    Phase,
+    Regime,
+    RequiredText,
+    Sector,
+)
+
+if TYPE_CHECKING:
+    from commission_tracker.aggregates.exercise import CommissioningExercise
+
+TOPIC_PREFIX = "commission_tracker.events:"
+
+
+class ExerciseEvent(BaseModel, CanMutateAggregate[UUID]):
+    """Base class of every fact recorded on an exercise."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
+
+    TOPIC: ClassVar[str]
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    """Recorded time: when the fact entered the store (UTC)."""
+    on: date
+    """Business date: when the fact happened."""
+    recorded_by: str = Field(min_length=1)
+
+    @property
+    def recorded_at(self) -> datetime:
+        return self.timestamp
+
+    @property
+    def sequence(self) -> int:
+        """The fact's position in its exercise's log (1 is the opening)."""
+        return self.originator_version
+
+    def data(self) -> dict[str, Any]:
+        """The fact's own data, without the envelope fields, as JSON-ready values."""
+        return self.model_dump(mode="json", exclude=_ENVELOPE)
+
+    def apply(self, aggregate: Any) -> None:
+        self.apply_to(aggregate)
+        aggregate.log.append(self)
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        """Evolve the exercise's state; overridden by each fact."""
+
+
+_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+class ExerciseOpened(ExerciseEvent, CanInitAggregate[UUID]):
+    """A commissioning exercise was opened (it starts in the analyse phase)."""
+
+    TOPIC = TOPIC_PREFIX + "ExerciseOpened"
+    class_version = 2
+
+    originator_topic: str
+    reference: RequiredText
+    title: RequiredText
+    commissioner: OrganisationName
+    service_area: str | None = None
+    value: Money
+    mechanism: Mechanism
+    regime: Regime
+    profile: RequiredText
+    authority: Authority = Authority.SUB_CENTRAL
+    contract_kind: ContractKind = ContractKind.SERVICES
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 did not record the kind of authority; councils were the only users."""
+        state["authority"] = Authority.SUB_CENTRAL.value
+        state["contract_kind"] = ContractKind.SERVICES.value
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.initialise(self)
+
+
+class PhaseChanged(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "PhaseChanged"
+    from_phase: Phase
+    to_phase: Phase
+    cycle: int = Field(ge=1)
+    reason: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.phase = self.to_phase
+        exercise.cycle = self.cycle
+        exercise.phase_changes.append(self)
+
+
+class OrganisationInvolved(ExerciseEvent):
+    """An organisation took part in the exercise, doing ``activity`` in ``phase``."""
+
+    TOPIC = TOPIC_PREFIX + "OrganisationInvolved"
+    organisation: OrganisationName
+    sector: Sector
+    activity: Activity
+    phase: Phase
+    cycle: int = Field(ge=1)
+    note: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.involvements.append(self)
+
+
+class ConsultationOpened(ExerciseEvent):
+    """A consultation ran (or is running) from ``opens`` to ``closes``."""
+
+    TOPIC = TOPIC_PREFIX + "ConsultationOpened"
+    consultation: RequiredText
+    subject: str | None = None
+    opens: date
+    closes: date
+    shorter_reason: str | None = None
+    """Why the consultation runs for less than 12 weeks, where it does."""
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.consultations[self.consultation] = self
+
+
+class ConsultationFeedbackPublished(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "ConsultationFeedbackPublished"
+    consultation: RequiredText
+    summary: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.consultation_feedback[self.consultation] = self
+
+
+class FundingOpportunityNotified(ExerciseEvent):
+    """A funding opportunity was notified on ``on``; applications are due by ``deadline``."""
+
+    TOPIC = TOPIC_PREFIX + "FundingOpportunityNotified"
+    opportunity: RequiredText
+    deadline: date
+    value: Money | None = None
+    shorter_reason: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.funding_opportunities[self.opportunity] = self
+
+
+class TimetablePublished(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "TimetablePublished"
+    tender_deadline: date | None = None
+    award_by: date | None = None
+    where: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.timetables.append(self)
+
+
+class PQQIssued(ExerciseEvent):
+    """A pre-qualification / selection questionnaire was issued, with its requirements."""
+
+    TOPIC = TOPIC_PREFIX + "PQQIssued"
+    pqq: RequiredText
+    minimum_turnover: Money | None = None
+    years_trading: int | None = Field(default=None, ge=0)
+    years_accounts: int | None = Field(default=None, ge=0)
+    track_record_reason: str | None = None
+    employers_liability: Money | None = None
+    public_liability: Money | None = None
+    professional_indemnity: Money | None = None
+    standard_form: bool = True
+    questions: int | None = Field(default=None, ge=0)
+    justification: str | None = None
+    """A stated reason the Compact or the law accepts for requirements beyond the norm."""
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.pqqs[self.pqq] = self
+
+
+class TenderPublished(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "TenderPublished"
+    tender: RequiredText
+    closes: date | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.tenders[self.tender] = self
+
+
+class BidReceived(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "BidReceived"
+    bidder: OrganisationName
+    sector: Sector
+    value: Money | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.bids[self.bidder.casefold()] = self
+
+
+class Awarded(ExerciseEvent):
+    """A contract or grant was awarded to ``provider`` for ``starts`` to ``ends``."""
+
+    TOPIC = TOPIC_PREFIX + "Awarded"
+    provider: OrganisationName
+    sector: Sector
+    value: Money
+    starts: date
+    ends: date
+    payment_terms: str | None = None
+    term_reason: str | None = None
+    """Why the agreement is shorter than the profile's norm (e.g. 3 years), where it is."""
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.awards.append(self)
+
+
+class BidderFeedbackGiven(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "BidderFeedbackGiven"
+    bidder: OrganisationName
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.bidder_feedback[self.bidder.casefold()] = self
+
+
+class MonitoringSet(ExerciseEvent):
+    """Monitoring requirements were set for the funded service."""
+
+    TOPIC = TOPIC_PREFIX + "MonitoringSet"
+    requirements: RequiredText
+    reports_per_year: int | None = Field(default=None, ge=0)
+    indicators: int | None = Field(default=None, ge=0)
+    justification: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.monitoring.append(self)
+
+
+class ImpactAssessed(ExerciseEvent):
+    """The impact on beneficiaries, service users and volunteers was assessed."""
+
+    TOPIC = TOPIC_PREFIX + "ImpactAssessed"
+    summary: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.impact_assessments.append(self)
+
+
+class DecommissionDecided(ExerciseEvent):
+    """A decision, made on ``on``, to reduce or end funding from ``effective``."""
+
+    TOPIC = TOPIC_PREFIX + "DecommissionDecided"
+    change: FundingChange
+    effective: date
+    reason: RequiredText
+    provider: str | None = None
+    new_value: Money | None = None
+    poor_performance: bool = False
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.decisions.append(self)
+
+
+class NoticeGiven(ExerciseEvent):
+    """Notice of reducing or ending funding was given on ``on``, taking effect ``effective``."""
+
+    TOPIC = TOPIC_PREFIX + "NoticeGiven"
+    to: OrganisationName
+    effective: date
+    in_writing: bool
+    rationale: str | None = None
+    exceptional_circumstances: str | None = None
+    improvement_timetable_agreed: bool = False
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.notices.append(self)
+
+
+class ReviewCompleted(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "ReviewCompleted"
+    summary: str | None = None
+    outcome: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.reviews.append(self)
+
+
+class EntryCorrected(ExerciseEvent):
+    """An earlier fact (``corrects``, its sequence number) was recorded in error.
+
+    The earlier fact stays in the log; it is left out of the exercise's state and every
+    check from here on. Record the right fact afterwards, if there is one.
+    """
+
+    TOPIC = TOPIC_PREFIX + "EntryCorrected"
+    corrects: int = Field(ge=2)
+    reason: RequiredText
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.withdraw(self)
+
+
+class ExerciseClosed(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "ExerciseClosed"
+    reason: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.status = ExerciseStatus.CLOSED
+
+
+class ExerciseCancelled(ExerciseEvent):
+    TOPIC = TOPIC_PREFIX + "ExerciseCancelled"
+    reason: RequiredText
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.status = ExerciseStatus.CANCELLED
+
+
+EVENT_TYPES: tuple[type[ExerciseEvent], ...] = (
+    ExerciseOpened,
+    PhaseChanged,
+    OrganisationInvolved,
+    ConsultationOpened,
+    ConsultationFeedbackPublished,
+    FundingOpportunityNotified,
+    TimetablePublished,
+    PQQIssued,
+    TenderPublished,
+    BidReceived,
+    Awarded,
+    BidderFeedbackGiven,
+    MonitoringSet,
+    ImpactAssessed,
+    DecommissionDecided,
+    NoticeGiven,
+    ReviewCompleted,
+    EntryCorrected,
+    ExerciseClosed,
+    ExerciseCancelled,
+)
+
+EVENT_NAMES: dict[type[ExerciseEvent], str] = {cls: cls.__name__ for cls in EVENT_TYPES}
+
+for _cls in EVENT_TYPES:
+    # Stored events name their class by this topic; register it so reading needs no import.
+    register_topic(_cls.TOPIC, _cls)

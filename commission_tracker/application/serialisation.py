@@ -1,0 +1,134 @@
+"""Stored-event encoding: pydantic events to msgpack and back, with types intact.
+
+Events are dumped by pydantic (python mode, so ``Decimal``, ``date``, ``datetime`` and
+``UUID`` stay themselves), packed by msgpack with an extension type for each of those, and
+on the way back validated by the event's own model, which restores enums and nested values
+from the field annotations. Old event shapes are upgraded by the event class's
+``upcast_vN_vM`` methods before validation, so stored history is never rewritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import msgpack
+from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic, resolve_topic
+
+from commission_tracker.aggregates.events import ExerciseEvent
+
+EXT_DECIMAL = 1
+EXT_DATE = 2
+EXT_DATETIME = 3
+EXT_UUID = 4
+EXT_TUPLE = 5
+
+
+def _default(obj: Any) -> Any:
+    # datetime before date: datetime is a subclass of date.
+    if isinstance(obj, dt.datetime):
+        return msgpack.ExtType(EXT_DATETIME, obj.isoformat().encode())
+    if isinstance(obj, dt.date):
+        return msgpack.ExtType(EXT_DATE, obj.toordinal().to_bytes(4, "big"))
+    if isinstance(obj, Decimal):
+        return msgpack.ExtType(EXT_DECIMAL, str(obj).encode())
+    if isinstance(obj, UUID):
+        return msgpack.ExtType(EXT_UUID, obj.bytes)
+    if isinstance(obj, tuple):
+        return msgpack.ExtType(
+            EXT_TUPLE, msgpack.packb(list(obj), default=_default, strict_types=True)
+        )
+    if isinstance(obj, Enum):
+        return obj.value
+    # strict_types sends subclasses of the basic types here: pack them as their base.
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj)
+    if isinstance(obj, dict):
+        return dict(obj)
+    if isinstance(obj, list):
+        return list(obj)
+    raise TypeError(f"Cannot store a value of type {type(obj).__name__}: {obj!r}")
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if code == EXT_DATE:
+        return dt.date.fromordinal(int.from_bytes(data, "big"))
+    if code == EXT_DECIMAL:
+        return Decimal(data.decode())
+    if code == EXT_DATETIME:
+        return dt.datetime.fromisoformat(data.decode())
+    if code == EXT_UUID:
+        return UUID(bytes=data)
+    if code == EXT_TUPLE:
+        return tuple(msgpack.unpackb(data, ext_hook=_ext_hook, raw=False))
+    return msgpack.ExtType(code, data)
+
+
+class MsgpackTranscoder(Transcoder):
+    """msgpack with extension types for Decimal, date, datetime, UUID and tuple."""
+
+    def __init__(self) -> None:
+        # strict_types: a tuple is not silently packed as a list (it has its own type).
+        self._packer = msgpack.Packer(
+            default=_default, use_bin_type=True, datetime=False, strict_types=True
+        )
+
+    def encode(self, obj: Any) -> bytes:
+        try:
+            return self._packer.pack(obj)
+        except Exception:
+            self._packer.reset()  # a failed pack leaves part of it in the buffer
+            raise
+
+    def decode(self, data: bytes) -> Any:
+        return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
+
+
+class PydanticMapper(Mapper[UUID]):
+    """Maps pydantic domain events to stored events through the msgpack transcoder."""
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        if not isinstance(domain_event, ExerciseEvent):
+            return super().to_stored_event(domain_event)
+        state = domain_event.model_dump()
+        originator_id = state.pop("originator_id")
+        originator_version = state.pop("originator_version")
+        class_version = type(domain_event).class_version
+        if class_version > 1:
+            state["class_version"] = class_version
+        return StoredEvent(
+            originator_id=originator_id,
+            originator_version=originator_version,
+            topic=get_topic(type(domain_event)),
+            state=self.transcoder.encode(state),
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        cls = resolve_topic(stored_event.topic)
+        if not (isinstance(cls, type) and issubclass(cls, ExerciseEvent)):
+            return super().to_domain_event(stored_event)
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"Stored event {stored_event.originator_id} #{stored_event.originator_version} "
+                f"({stored_event.topic}) cannot be read: {error}"
+            ) from error
+        from_version = state.pop("class_version", 1)
+        while from_version < cls.class_version:
+            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+            from_version += 1
+        originator_id = stored_event.originator_id
+        state["originator_id"] = (
+            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+        )
+        state["originator_version"] = stored_event.originator_version
+        return cls.model_validate(state)

@@ -1,0 +1,435 @@
+"""The application layer: commands and queries shared by the command line and the dashboard.
+
+``Tracker`` is the one way in. Each command loads an exercise by its reference, calls the
+aggregate's command method (which checks the invariants), and saves the new event; when
+another officer saved a fact on the same exercise in the meantime, the command is retried
+on the fresh state, so both facts land or a clear ``ConcurrentChange`` error is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import getpass
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+
+from commission_tracker.aggregates import events as ev
+from commission_tracker.aggregates.errors import (
+    CommissioningError,
+    ConcurrentChange,
+    DuplicateReference,
+    ExerciseNotFound,
+    InvalidFact,
+)
+from commission_tracker.aggregates.exercise import CommissioningExercise, exercise_id
+from commission_tracker.application.app import CommissioningApplication
+from commission_tracker.application.clock import Clock, parse_date
+from commission_tracker.application.store import StoreConfig
+from commission_tracker.projections import queries
+from commission_tracker.projections.runner import ProgressCallback, Projector
+from commission_tracker.projections.views import CommissioningViews
+from commission_tracker.rules.profiles import load_profile
+
+USER_ENV = "CTRACK_USER"
+RETRIES = 5
+
+COMMANDS: dict[str, Callable[..., Any]] = {
+    "advance": CommissioningExercise.advance,
+    "involve": CommissioningExercise.involve,
+    "consult": CommissioningExercise.consult,
+    "consultation-feedback": CommissioningExercise.publish_consultation_feedback,
+    "funding-notified": CommissioningExercise.notify_funding,
+    "timetable": CommissioningExercise.publish_timetable,
+    "pqq": CommissioningExercise.issue_pqq,
+    "tender": CommissioningExercise.publish_tender,
+    "bid": CommissioningExercise.receive_bid,
+    "award": CommissioningExercise.award,
+    "bidder-feedback": CommissioningExercise.give_bidder_feedback,
+    "monitoring": CommissioningExercise.set_monitoring,
+    "impact-assessed": CommissioningExercise.assess_impact,
+    "decommission": CommissioningExercise.decide_decommission,
+    "notice": CommissioningExercise.give_notice,
+    "review": CommissioningExercise.complete_review,
+    "correct": CommissioningExercise.correct,
+    "close": CommissioningExercise.close,
+    "cancel": CommissioningExercise.cancel,
+}
+"""Recording verbs (as the command line names them) and the aggregate methods behind them."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    commands: int
+    events: int
+    opened: int
+
+
+DATE_FIELDS = {
+    "on",
+    "opens",
+    "closes",
+    "deadline",
+    "tender_deadline",
+    "award_by",
+    "starts",
+    "ends",
+    "effective",
+}
+
+
+def parse_command(text: str) -> dict[str, Any]:
+    """One JSON Lines command, with its dates and recorded time parsed."""
+    try:
+        command = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidFact(f"the line is not valid JSON ({error.msg}).") from None
+    if not isinstance(command, dict) or "verb" not in command or "reference" not in command:
+        raise InvalidFact('each line must be a JSON object with "verb" and "reference".')
+    for key in DATE_FIELDS & command.keys():
+        if command[key] is not None:
+            command[key] = parse_date(str(command[key]), key)
+    if command.get("recorded_at"):
+        try:
+            recorded_at = datetime.fromisoformat(str(command["recorded_at"]))
+        except ValueError:
+            raise InvalidFact(
+                f"recorded_at '{command['recorded_at']}' is not an ISO time such as "
+                "2026-01-22T09:30:00+00:00."
+            ) from None
+        if recorded_at.tzinfo is None:
+            raise InvalidFact(
+                f"recorded_at '{command['recorded_at']}' needs a time zone, e.g. +00:00."
+            )
+        command["recorded_at"] = recorded_at
+    return command
+
+
+def default_user() -> str:
+    return os.environ.get(USER_ENV) or getpass.getuser()
+
+
+SaveListener = Callable[[], object]
+
+
+class Tracker:
+    """Commands and queries over one store of commissioning exercises."""
+
+    def __init__(
+        self,
+        store: StoreConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        user: str | None = None,
+        project: bool = True,
+    ) -> None:
+        self.store = store or StoreConfig.from_option()
+        self.clock = clock or Clock()
+        self.user = user or default_user()
+        self._after_save: list[SaveListener] = []
+        self._projector: Projector | None = None
+        self._project = project
+        with self.store.setup_lock():
+            self.app = self._construct_application()
+            if project and self.store.kind == "postgres":
+                self._projector = Projector(self.app, self.store.kind)
+        if project:
+            self.on_saved(self.refresh)
+
+    @property
+    def projector(self) -> Projector:
+        """The views of this store (created on first use)."""
+        if self._projector is None:
+            self._projector = Projector(self.app, self.store.kind)
+        return self._projector
+
+    def refresh(self) -> int:
+        """Bring the views up to date with the event log; returns events processed."""
+        return self.projector.catch_up()
+
+    @property
+    def views(self) -> CommissioningViews:
+        self.refresh()
+        return self.projector.views
+
+    def _construct_application(self) -> CommissioningApplication:
+        # Several processes creating a new SQLite store at once can find it locked while
+        # one of them switches it to WAL mode; that passes in a moment.
+        for attempt in range(RETRIES):
+            try:
+                return CommissioningApplication(env=self.store.as_env())
+            except (sqlite3.OperationalError, OperationalError):
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Tracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def on_saved(self, listener: SaveListener) -> None:
+        """Call ``listener`` after each successful command (projections catch up here)."""
+        self._after_save.append(listener)
+
+    # -- commands ---------------------------------------------------------------------
+
+    def open_exercise(
+        self, *, reference: str, on: date | None = None, **facts: Any
+    ) -> CommissioningExercise:
+        """Open a new exercise; its reference must be new to the store."""
+        if not reference.strip():
+            raise InvalidFact("An exercise reference cannot be empty.")
+        if exercise_id(reference) in self.app.repository:
+            raise DuplicateReference(f"An exercise with reference {reference} already exists.")
+        facts.setdefault("recorded_by", self.user)
+        if "profile" in facts:
+            load_profile(facts["profile"])  # an unknown profile is a clear error
+        exercise = CommissioningExercise.open(
+            reference=reference, on=on or self.clock.today(), **facts
+        )
+        try:
+            self.app.save(exercise)
+        except IntegrityError:
+            raise DuplicateReference(
+                f"An exercise with reference {reference} already exists."
+            ) from None
+        self._saved(exercise)
+        return exercise
+
+    def record(self, reference: str, verb: str, /, **facts: Any) -> CommissioningExercise:
+        """Record one fact on an exercise: ``verb`` is a key of ``COMMANDS``.
+
+        ``on`` defaults to today and ``recorded_by`` to the tracker's user.
+        """
+        command = COMMANDS[verb]
+        if "on" in facts and facts["on"] is None:
+            del facts["on"]
+        if verb != "consult":
+            facts.setdefault("on", self.clock.today())
+        facts.setdefault("recorded_by", self.user)
+        for attempt in range(RETRIES):
+            exercise = self.exercise(reference)
+            command(exercise, **facts)
+            try:
+                self.app.save(exercise)
+            except (IntegrityError, OperationalError):
+                # Someone saved a fact on this exercise first: retry on the fresh state,
+                # which re-checks every invariant against what they recorded.
+                time.sleep(0.01 * (attempt + 1))
+                continue
+            self._saved(exercise)
+            return exercise
+        raise ConcurrentChange(
+            f"Exercise {reference} was changed by someone else while recording; try again."
+        )
+
+    def import_commands(self, lines: Iterable[str], *, source: str = "input") -> ImportResult:
+        """Record many facts at once from JSON Lines, all or nothing.
+
+        Each line is one command: ``{"verb": "involve", "reference": "GLO-1", "on":
+        "2026-01-20", "organisation": "...", ...}``, with the keyword names of the
+        aggregate's commands (``open`` takes the exercise's facts). Dates are
+        ``YYYY-MM-DD``; ``recorded_at`` (ISO time) keeps an imported fact's original
+        recorded time. Every line is checked before anything is written; the first bad
+        line stops the import with its line number, and nothing is stored.
+        """
+        touched: dict[UUID, CommissioningExercise] = {}
+        opened: set[UUID] = set()
+        count = 0
+        for number, line in enumerate(lines, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                command = parse_command(text)
+                verb = command.pop("verb")
+                reference = command.pop("reference")
+                ident = exercise_id(reference)
+                command.setdefault("recorded_by", self.user)
+                if verb == "open":
+                    if ident in touched or ident in self.app.repository:
+                        raise DuplicateReference(
+                            f"An exercise with reference {reference} already exists."
+                        )
+                    if "profile" in command:
+                        load_profile(command["profile"])
+                    command.setdefault("on", self.clock.today())
+                    touched[ident] = CommissioningExercise.open(reference=reference, **command)
+                    opened.add(ident)
+                else:
+                    if verb not in COMMANDS:
+                        raise InvalidFact(f"'{verb}' is not a ctrack verb.")
+                    if verb != "consult":
+                        command.setdefault("on", self.clock.today())
+                    if ident not in touched:
+                        touched[ident] = self.exercise(reference)
+                    COMMANDS[verb](touched[ident], **command)
+            except CommissioningError as error:
+                raise InvalidFact(f"{source}, line {number}: {error}") from None
+            except (KeyError, TypeError) as error:
+                raise InvalidFact(
+                    f"{source}, line {number}: the command is missing or has an unknown "
+                    f"field ({error})."
+                ) from None
+            count += 1
+        pending = [event for exercise in touched.values() for event in exercise.collect_events()]
+        if pending:
+            before = self.app.recorder.max_notification_id() or 0
+            try:
+                self.app.events.put(pending)
+            except (IntegrityError, OperationalError):
+                raise ConcurrentChange(
+                    "The store was changed by someone else during the import; nothing was "
+                    "imported, try again."
+                ) from None
+            after = before + len(pending)
+            # The imported exercises are in memory: the views take them from here rather
+            # than reading them back, when nothing else happened in between.
+            if not (
+                self._project
+                and self.projector.record_saved(list(touched.values()), before=before, after=after)
+            ):
+                self._saved()
+        return ImportResult(commands=count, events=len(pending), opened=len(opened))
+
+    def _saved(self, exercise: CommissioningExercise | None = None) -> None:
+        if exercise is not None and self._project:
+            # A copy: the caller keeps the exercise, the projection mutates its own.
+            self.projector.projection.remember(copy.deepcopy(exercise))
+        for listener in self._after_save:
+            # The fact is saved; views that could not follow now catch up at the next
+            # read or command, so the user's command still succeeded.
+            with contextlib.suppress(PersistenceError):
+                listener()
+
+    # -- queries ----------------------------------------------------------------------
+
+    def exercise(
+        self,
+        reference: str,
+        *,
+        as_at: datetime | None = None,
+        as_of: date | None = None,
+    ) -> CommissioningExercise:
+        """The exercise now, or as the store showed it at ``as_at`` (recorded time), or
+        with only the facts that had happened by ``as_of`` (business date)."""
+        ident = exercise_id(reference)
+        if as_at is None and as_of is None:
+            try:
+                exercise = self.app.get_exercise(ident)
+            except AggregateNotFoundError:
+                raise ExerciseNotFound(f"No exercise has the reference {reference}.") from None
+            return exercise
+        facts = self.history(reference)
+        if as_at is not None:
+            facts = [fact for fact in facts if fact.timestamp <= as_at]
+            if not facts:
+                raise ExerciseNotFound(
+                    f"Exercise {reference} had not been recorded by {as_at.isoformat()}."
+                )
+        folded = fold(facts, as_of=as_of)
+        if folded is None:
+            raise ExerciseNotFound(
+                f"Exercise {reference} had not been opened by {as_of.isoformat() if as_of else ''}."
+            )
+        return folded
+
+    def history(self, reference: str) -> list[ev.ExerciseEvent]:
+        """Every fact recorded on the exercise, in order (corrections included)."""
+        facts = list(self.app.events.get(exercise_id(reference)))
+        if not facts:
+            raise ExerciseNotFound(f"No exercise has the reference {reference}.")
+        return facts  # type: ignore[return-value]
+
+    def exercise_ids(self) -> Iterator[UUID]:
+        """The id of every exercise, in the order they were opened."""
+        return self.projector.exercise_ids()
+
+    def exercises(self) -> list[CommissioningExercise]:
+        """Every exercise, loaded from the event store (use ``summaries`` for a listing)."""
+        return [self.app.get_exercise(ident) for ident in self.exercise_ids()]
+
+    def summaries(
+        self, *, phase: str | None = None, status: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The portfolio's headline facts, from the views."""
+        return queries.exercises(self.views, phase=phase, status=status)
+
+    def flags(self, *, rule: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        """Every breach, justified breach and at-risk check in the portfolio, as of today."""
+        return queries.flags(self.views, self.clock.today(), rule=rule, status=status)
+
+    def compliance(self, reference: str) -> list[dict[str, Any]]:
+        """Every check on one exercise, as of today."""
+        self.exercise(reference)  # an unknown reference is a clear error
+        return queries.compliance(self.views, str(exercise_id(reference)), self.clock.today())
+
+    def involvement(self, *, by: str = "exercise") -> dict[str, Any]:
+        return queries.involvement(self.views, by=by)
+
+    def deadlines(self, *, within: int = 30) -> list[dict[str, Any]]:
+        return queries.deadlines(self.views, self.clock.today(), within)
+
+    def evaluation(self) -> dict[str, Any]:
+        return queries.evaluation(self.views, self.clock.today())
+
+    def dashboard(self, *, within: int = 30) -> dict[str, Any]:
+        return queries.dashboard(self.views, self.clock.today(), within)
+
+    def replay(
+        self,
+        *,
+        restart: bool = False,
+        progress: ProgressCallback | None = None,
+        batch_size: int = 10_000,
+    ) -> int:
+        """Rebuild every view from the event log (resuming an interrupted rebuild)."""
+        return self.projector.rebuild(restart=restart, progress=progress, batch_size=batch_size)
+
+    def event_count(self) -> int:
+        """How many facts the store holds (every exercise, every fact)."""
+        recorder: Any = self.app.recorder
+        table = recorder.events_table_name
+        if self.store.kind == "postgres":
+            table = f'"{self.store.schema or "public"}".{table}'
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(f"SELECT COUNT(*) AS n FROM {table}")
+            return int(cursor.fetchone()["n"])
+
+
+def fold(
+    facts: Sequence[ev.ExerciseEvent], *, as_of: date | None = None
+) -> CommissioningExercise | None:
+    """Rebuild an exercise from its facts, keeping only those on or before ``as_of``.
+
+    Corrections always apply: they fix the record, they are not business facts. Facts keep
+    their sequence numbers, so evidence cites the same numbers as the full history.
+    """
+    exercise: CommissioningExercise | None = None
+    for fact in facts:
+        if as_of is not None and fact.on > as_of and not isinstance(fact, ev.EntryCorrected):
+            continue
+        if exercise is None:
+            if isinstance(fact, ev.ExerciseOpened):
+                exercise = fact.mutate(None)
+            continue
+        fact.apply(exercise)
+        exercise.version = fact.originator_version
+        exercise.modified_on = fact.timestamp
+    return exercise

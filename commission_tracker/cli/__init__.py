@@ -1,0 +1,1 @@
+"""The ``ctrack`` command line: argument parsing, text or JSON output, exit codes."""

@@ -1,0 +1,672 @@
+"""``ctrack``: record and read commissioning exercises from the terminal.
+
+Every recording verb maps to one command of the application layer; every reading verb
+prints text for people or, with ``--json``, a stable JSON document for scripts. Errors a
+user can cause print one sentence to stderr and exit 2, with nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from commission_tracker.aggregates.errors import CommissioningError
+from commission_tracker.aggregates.values import (
+    Activity,
+    Authority,
+    ContractKind,
+    FundingChange,
+    Mechanism,
+    Phase,
+    Regime,
+    Sector,
+)
+from commission_tracker.application.clock import Clock, parse_date, parse_moment
+from commission_tracker.application.service import Tracker
+from commission_tracker.application.store import StoreConfig
+from commission_tracker.cli import output
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(CommissioningError):
+    """The command line itself is malformed."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one sentence and exit code 2, without the usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        sentence = message[0].upper() + message[1:]
+        if not sentence.endswith("."):
+            sentence += "."
+        raise UsageError(f"{sentence} See '{self.prog} --help'.")
+
+
+def _date(text: str) -> Any:
+    try:
+        return parse_date(text)
+    except CommissioningError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _moment(text: str) -> Any:
+    try:
+        return parse_moment(text)
+    except CommissioningError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number.") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' cannot be negative.")
+    return value
+
+
+def _choices(enum: Any) -> list[str]:
+    return [member.value for member in enum]
+
+
+@dataclass
+class Option:
+    """One command-line option of a recording verb; ``dest`` is the aggregate's keyword."""
+
+    flags: tuple[str, ...]
+    dest: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def opt(*flags: str, dest: str, **kwargs: Any) -> Option:
+    return Option(flags, dest, kwargs)
+
+
+DATE = {"type": _date, "metavar": "YYYY-MM-DD"}
+MONEY = {"metavar": "GBP"}
+ON = opt("--on", dest="on", help="business date the fact happened on (default: today)", **DATE)
+
+RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
+    "advance": (
+        "Move the exercise to another phase (analyse, plan, do, review; back needs --reason).",
+        [
+            opt(
+                "phase",
+                dest="to_phase",
+                metavar="PHASE",
+                choices=_choices(Phase),
+                help="the phase to move to: analyse, plan, do or review",
+            ),
+            opt("--reason", dest="reason", help="why the exercise goes back to an earlier phase"),
+            ON,
+        ],
+    ),
+    "involve": (
+        "Record an organisation's part in the exercise (by default in the current phase).",
+        [
+            opt("--org", dest="organisation", required=True, help="organisation name"),
+            opt("--sector", dest="sector", required=True, choices=_choices(Sector)),
+            opt("--activity", dest="activity", required=True, choices=_choices(Activity)),
+            opt("--phase", dest="phase", choices=_choices(Phase), help="default: current phase"),
+            opt("--note", dest="note"),
+            ON,
+        ],
+    ),
+    "consult": (
+        "Record a consultation with its opening and closing dates (Compact: 12 weeks).",
+        [
+            opt("--opens", dest="opens", required=True, **DATE),
+            opt("--closes", dest="closes", required=True, **DATE),
+            opt("--consultation", dest="consultation", help="a name for it (default C1, C2...)"),
+            opt("--subject", dest="subject"),
+            opt("--shorter-reason", dest="shorter_reason", help="why it runs under 12 weeks"),
+            opt("--on", dest="on", help="date recorded as announced (default: --opens)", **DATE),
+        ],
+    ),
+    "consultation-feedback": (
+        "Record that a consultation's results were reported back to consultees.",
+        [
+            opt("--consultation", dest="consultation", help="which one, if several"),
+            opt("--summary", dest="summary"),
+            ON,
+        ],
+    ),
+    "funding-notified": (
+        "Record a funding opportunity notified to the sector (--on) and its deadline.",
+        [
+            opt("--deadline", dest="deadline", required=True, help="application deadline", **DATE),
+            opt("--opportunity", dest="opportunity", help="a name for it (default F1, F2...)"),
+            opt("--value", dest="value", **MONEY),
+            opt("--shorter-reason", dest="shorter_reason", help="why under 3 months' lead time"),
+            ON,
+        ],
+    ),
+    "timetable": (
+        "Record that the procurement timetable was published.",
+        [
+            opt("--tender-deadline", dest="tender_deadline", **DATE),
+            opt("--award-by", dest="award_by", **DATE),
+            opt("--where", dest="where", help="where it was published (URL, portal)"),
+            ON,
+        ],
+    ),
+    "pqq": (
+        "Record a PQQ / selection questionnaire issued, with its requirements.",
+        [
+            opt("--pqq", dest="pqq", help="a name for it (default Q1, Q2...)"),
+            opt("--min-turnover", dest="minimum_turnover", help="minimum yearly turnover", **MONEY),
+            opt("--years-trading", dest="years_trading", type=_count),
+            opt("--years-accounts", dest="years_accounts", type=_count),
+            opt("--track-record-reason", dest="track_record_reason"),
+            opt("--employers-liability", dest="employers_liability", **MONEY),
+            opt("--public-liability", dest="public_liability", **MONEY),
+            opt("--professional-indemnity", dest="professional_indemnity", **MONEY),
+            opt(
+                "--non-standard",
+                dest="standard_form",
+                action="store_false",
+                default=None,
+                help="the questionnaire departs from the standard selection questionnaire",
+            ),
+            opt("--questions", dest="questions", type=_count, help="number of questions"),
+            opt("--justification", dest="justification", help="stated reason for the demands"),
+            ON,
+        ],
+    ),
+    "tender": (
+        "Record an invitation to tender published.",
+        [
+            opt("--tender", dest="tender", help="a name for it (default T1, T2...)"),
+            opt("--closes", dest="closes", **DATE),
+            ON,
+        ],
+    ),
+    "bid": (
+        "Record a bid received.",
+        [
+            opt("--bidder", dest="bidder", required=True),
+            opt("--sector", dest="sector", required=True, choices=_choices(Sector)),
+            opt("--value", dest="value", **MONEY),
+            ON,
+        ],
+    ),
+    "award": (
+        "Record a contract or grant awarded.",
+        [
+            opt("--provider", dest="provider", required=True),
+            opt("--sector", dest="sector", required=True, choices=_choices(Sector)),
+            opt("--value", dest="value", required=True, **MONEY),
+            opt("--starts", dest="starts", required=True, **DATE),
+            opt("--ends", dest="ends", required=True, **DATE),
+            opt("--payment-terms", dest="payment_terms"),
+            opt("--term-reason", dest="term_reason", help="why shorter than the usual term"),
+            ON,
+        ],
+    ),
+    "bidder-feedback": (
+        "Record feedback given to a bidder.",
+        [opt("--bidder", dest="bidder", required=True), ON],
+    ),
+    "monitoring": (
+        "Record the monitoring requirements set for the funded service.",
+        [
+            opt("--requirements", dest="requirements", required=True),
+            opt("--reports-per-year", dest="reports_per_year", type=_count),
+            opt("--indicators", dest="indicators", type=_count, help="number of KPIs"),
+            opt("--justification", dest="justification"),
+            ON,
+        ],
+    ),
+    "impact-assessed": (
+        "Record an assessment of the impact on beneficiaries, users and volunteers.",
+        [opt("--summary", dest="summary"), ON],
+    ),
+    "decommission": (
+        "Record a decision (--on) to reduce or end funding from --effective.",
+        [
+            opt("--change", dest="change", required=True, choices=_choices(FundingChange)),
+            opt("--effective", dest="effective", required=True, **DATE),
+            opt("--reason", dest="reason", required=True),
+            opt("--provider", dest="provider"),
+            opt("--new-value", dest="new_value", help="funding after a reduction", **MONEY),
+            opt(
+                "--poor-performance",
+                dest="poor_performance",
+                action="store_true",
+                default=None,
+                help="the decision is for poor performance",
+            ),
+            ON,
+        ],
+    ),
+    "notice": (
+        "Record notice (given --on) of reducing or ending funding from --effective.",
+        [
+            opt("--to", dest="to", required=True, help="the organisation given notice"),
+            opt("--effective", dest="effective", required=True, **DATE),
+            opt(
+                "--in-writing",
+                dest="in_writing",
+                action=argparse.BooleanOptionalAction,
+                required=True,
+                help="was the notice in writing (--no-in-writing if not)",
+            ),
+            opt("--rationale", dest="rationale"),
+            opt("--exceptional-circumstances", dest="exceptional_circumstances"),
+            opt(
+                "--improvement-timetable-agreed",
+                dest="improvement_timetable_agreed",
+                action="store_true",
+                default=None,
+            ),
+            ON,
+        ],
+    ),
+    "review": (
+        "Record a review completed.",
+        [opt("--summary", dest="summary"), opt("--outcome", dest="outcome"), ON],
+    ),
+    "correct": (
+        "Withdraw fact number N, recorded in error (it stays in the history).",
+        [
+            opt("corrects", dest="corrects", type=int, metavar="N", help="the fact's number"),
+            opt("--reason", dest="reason", required=True),
+            ON,
+        ],
+    ),
+    "close": ("Close the exercise.", [opt("--reason", dest="reason"), ON]),
+    "cancel": ("Cancel the exercise.", [opt("--reason", dest="reason", required=True), ON]),
+}
+
+OPEN_OPTIONS = [
+    opt("--title", dest="title", required=True),
+    opt("--commissioner", dest="commissioner", required=True),
+    opt("--value", dest="value", required=True, help="estimated value in GBP", **MONEY),
+    opt("--mechanism", dest="mechanism", required=True, choices=_choices(Mechanism)),
+    opt("--regime", dest="regime", required=True, choices=_choices(Regime)),
+    opt("--profile", dest="profile", required=True, help="Compact profile (see 'ctrack profiles')"),
+    opt("--authority", dest="authority", choices=_choices(Authority), help="default sub-central"),
+    opt(
+        "--contract-kind",
+        dest="contract_kind",
+        choices=_choices(ContractKind),
+        help="threshold table that applies (default services)",
+    ),
+    opt("--service-area", dest="service_area"),
+    ON,
+]
+
+DESCRIPTION = """\
+Record commissioning exercises as an event log and check them against the local Compact.
+
+Every fact is kept for ever; a mistake is withdrawn with 'ctrack correct'. Dates are
+YYYY-MM-DD; --on defaults to today (or --today / CTRACK_TODAY).
+"""
+
+
+EXAMPLES = """\
+examples:
+  ctrack open GLO-2026-014 --title "Carers support service" \\
+      --commissioner "Gloucestershire County Council" --value 420000 \\
+      --mechanism contract --regime PA2023 --profile gloucestershire --on 2026-01-12
+  ctrack involve GLO-2026-014 --org "Carers Gloucestershire" --sector vcs \\
+      --activity needs-evidence --on 2026-01-20
+  ctrack consult GLO-2026-014 --opens 2026-02-02 --closes 2026-04-27
+  ctrack flags                  every breach and at-risk check in the portfolio
+  ctrack deadlines --within 30  what must happen soon to stay compliant
+
+'ctrack VERB --help' explains each verb.
+"""
+
+
+def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
+    for option in options:
+        if option.flags[0].startswith("-"):
+            parser.add_argument(*option.flags, dest=option.dest, **option.kwargs)
+        else:  # a positional argument is named by its dest
+            parser.add_argument(option.dest, **option.kwargs)
+
+
+def _add_by(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: when not given after the verb, the global --by (before it) stands.
+    parser.add_argument(
+        "--by", metavar="NAME", default=argparse.SUPPRESS, help="who is recording this fact"
+    )
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="ctrack",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="SQLite file or postgresql:// URL (default: CTRACK_STORE, else the user data dir)",
+    )
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", help="fix 'today' for reproducible runs (CTRACK_TODAY)"
+    )
+    parser.add_argument("--by", metavar="NAME", help="who is recording (CTRACK_USER, else login)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
+    verbs.required = True
+
+    sub = verbs.add_parser("open", help="Open a new commissioning exercise.")
+    sub.description = "Open a new commissioning exercise; it starts in the analyse phase."
+    sub.add_argument("reference", help="the exercise's reference, unique in the store")
+    _add_options(sub, OPEN_OPTIONS)
+    _add_by(sub)
+
+    for verb, (summary, options) in RECORDING_VERBS.items():
+        sub = verbs.add_parser(verb, help=summary, description=summary)
+        sub.add_argument("reference", help="the exercise's reference")
+        _add_options(sub, options)
+        _add_by(sub)
+
+    sub = verbs.add_parser("show", help="Show one exercise.", description="Show one exercise.")
+    sub.add_argument("reference")
+    sub.add_argument(
+        "--as-at",
+        dest="as_at",
+        type=_moment,
+        metavar="WHEN",
+        help="as the store showed it at this recorded time",
+    )
+    sub.add_argument(
+        "--as-of",
+        dest="as_of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="with only the facts that had happened by this business date",
+    )
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "history",
+        help="Every fact recorded on an exercise, in order.",
+        description="Every fact recorded on an exercise, in order, with both clocks.",
+    )
+    sub.add_argument("reference")
+    _add_json(sub)
+
+    sub = verbs.add_parser("list", help="List exercises.", description="List exercises.")
+    sub.add_argument("--phase", choices=_choices(Phase))
+    sub.add_argument("--status", choices=["open", "closed", "cancelled"])
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "import",
+        help="Record many facts at once from a JSON Lines file, all or nothing.",
+        description="Record many facts at once: one JSON object per line, e.g. "
+        '{"verb": "involve", "reference": "GLO-1", "on": "2026-01-20", "organisation": '
+        '"Carers Gloucestershire", "sector": "vcs", "activity": "needs-evidence"}. '
+        "Every line is checked first; a bad line stops the import and nothing is stored.",
+    )
+    sub.add_argument("file", help="JSON Lines file, or - for standard input")
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "flags",
+        help="Every breach, justified breach and at-risk check, portfolio-wide.",
+        description="Every breach, justified breach and at-risk check in the portfolio, "
+        "as of today (--today).",
+    )
+    sub.add_argument("--rule", help="only this rule id, e.g. notice-period")
+    sub.add_argument("--status", choices=["breach", "justified", "at-risk"])
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "compliance",
+        help="Every check on one exercise, compliant ones included.",
+        description="Every Compact check on one exercise, with figures, evidence and source.",
+    )
+    sub.add_argument("reference")
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "involvement",
+        help="VCS involvement per phase, per exercise and over time.",
+        description="VCS organisations and activities per phase (analyse, plan, do, review), "
+        "per exercise, and for the portfolio by quarter or by cycle.",
+    )
+    sub.add_argument("--by", choices=["exercise", "quarter", "cycle"], default="exercise")
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "deadlines",
+        help="What must happen soon to stay compliant.",
+        description="Pending checks whose last compliant day falls within --within days "
+        "(overdue ones included), soonest first.",
+    )
+    sub.add_argument("--within", type=_count, default=30, metavar="DAYS", help="default 30")
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "evaluate",
+        help="The Compact evaluation toolkit's questions, answered in figures.",
+        description="Answers from the record: how often three months' notice was given, the "
+        "share of 12-week consultations, VCS involvement before the do phase, open breaches.",
+    )
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "replay",
+        help="Rebuild every projection from the event log.",
+        description="Rebuild every view from the event log, a page at a time. An interrupted "
+        "replay resumes where it stopped; --restart starts again from the first event.",
+    )
+    sub.add_argument("--restart", action="store_true", help="discard a half-done rebuild")
+    sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    sub.add_argument(
+        "--batch-size",
+        type=_count,
+        default=10_000,
+        metavar="N",
+        help="at most N events per transaction (default 10,000)",
+    )
+
+    sub = verbs.add_parser(
+        "profiles",
+        help="List the Compact profiles (shipped and your own).",
+        description="List the Compact profiles. Add your own Compact by dropping a TOML file "
+        "in the user profiles folder or in the folder named by CTRACK_PROFILES.",
+    )
+    _add_json(sub)
+
+    sub = verbs.add_parser(
+        "demo",
+        help="Fill the store with about 30 realistic exercises.",
+        description="Fill the store with about 30 realistic exercises drawn from the seeds.",
+    )
+    sub.add_argument("--force", action="store_true", help="add them even if the store has data")
+    _add_json(sub)
+    return parser
+
+
+def _facts(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
+    return {o.dest: getattr(args, o.dest) for o in options if getattr(args, o.dest) is not None}
+
+
+def run(args: argparse.Namespace, tracker: Tracker) -> int:
+    verb: str = args.verb
+    if verb == "open":
+        exercise = tracker.open_exercise(reference=args.reference, **_facts(args, OPEN_OPTIONS))
+        output.recorded(exercise)
+        return EXIT_OK
+    if verb in RECORDING_VERBS:
+        exercise = tracker.record(args.reference, verb, **_facts(args, RECORDING_VERBS[verb][1]))
+        output.recorded(exercise)
+        return EXIT_OK
+    handler = READERS[verb]
+    return handler(args, tracker)
+
+
+def _show(args: argparse.Namespace, tracker: Tracker) -> int:
+    exercise = tracker.exercise(args.reference, as_at=args.as_at, as_of=args.as_of)
+    output.show(exercise, as_json=args.json)
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.history(tracker.history(args.reference), as_json=args.json)
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.listing(tracker.summaries(phase=args.phase, status=args.status), as_json=args.json)
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace, tracker: Tracker) -> int:
+    if args.file == "-":
+        result = tracker.import_commands(sys.stdin, source="standard input")
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as lines:
+                result = tracker.import_commands(lines, source=args.file)
+        except OSError as error:
+            raise UsageError(f"Cannot read {args.file}: {error.strerror}.") from None
+        except UnicodeDecodeError:
+            raise UsageError(
+                f"{args.file} is not UTF-8 text; save it as UTF-8 JSON Lines."
+            ) from None
+    if args.json:
+        output.emit_json(
+            {"commands": result.commands, "events": result.events, "opened": result.opened}
+        )
+    else:
+        print(
+            f"Imported {result.commands:,} commands: {result.events:,} facts, "
+            f"{result.opened:,} new exercises."
+        )
+    return EXIT_OK
+
+
+def _flags(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.checks(tracker.flags(rule=args.rule, status=args.status), as_json=args.json)
+    return EXIT_OK
+
+
+def _compliance(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.checks(tracker.compliance(args.reference), as_json=args.json, with_exercise=False)
+    return EXIT_OK
+
+
+def _involvement(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.involvement(tracker.involvement(by=args.by), as_json=args.json)
+    return EXIT_OK
+
+
+def _deadlines(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.deadlines(tracker.deadlines(within=args.within), as_json=args.json)
+    return EXIT_OK
+
+
+def _evaluate(args: argparse.Namespace, tracker: Tracker) -> int:
+    output.evaluation(tracker.evaluation(), as_json=args.json)
+    return EXIT_OK
+
+
+def _replay(args: argparse.Namespace, tracker: Tracker) -> int:
+    def progress(position: int, total: int) -> None:
+        print(f"\rreplayed {position:,} of {total:,} events", end="", file=sys.stderr)
+
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1.")
+    processed = tracker.replay(
+        restart=args.restart,
+        progress=None if args.quiet else progress,
+        batch_size=args.batch_size,
+    )
+    if not args.quiet:
+        print(file=sys.stderr)
+    print(f"Rebuilt the views from {processed:,} events.")
+    return EXIT_OK
+
+
+def _profiles(args: argparse.Namespace, tracker: Tracker) -> int:
+    from commission_tracker.rules.profiles import available_profiles, user_profiles_dir
+
+    output.profiles(available_profiles(), as_json=args.json, user_dir=str(user_profiles_dir()))
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, tracker: Tracker) -> int:
+    from commission_tracker.application.demo import fill_demo_store
+
+    if tracker.event_count() and not args.force:
+        raise UsageError(
+            f"The store {tracker.store.location} already holds exercises; use --force to add "
+            "the demo anyway, or --store to name a new file."
+        )
+    made = fill_demo_store(tracker)
+    if args.json:
+        output.emit_json({"store": tracker.store.location, "exercises": made})
+    else:
+        print(f"Demo store {tracker.store.location}: {len(made)} exercises recorded.")
+    return EXIT_OK
+
+
+READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
+    "show": _show,
+    "history": _history,
+    "list": _list,
+    "import": _import,
+    "flags": _flags,
+    "compliance": _compliance,
+    "involvement": _involvement,
+    "deadlines": _deadlines,
+    "evaluate": _evaluate,
+    "replay": _replay,
+    "profiles": _profiles,
+    "demo": _demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        clock = Clock.from_option(args.today)
+        store = StoreConfig.from_option(args.store)
+        with Tracker(store, clock=clock, user=args.by) as tracker:
+            return run(args, tracker)
+    except CommissioningError as error:
+        print(f"ctrack: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:
+        # The last line of defence: a store that cannot be used is one sentence, exit 1.
+        import sqlite3
+
+        from eventsourcing.persistence import PersistenceError
+
+        if isinstance(error, PersistenceError | sqlite3.Error) or (
+            type(error).__module__.startswith("psycopg")
+        ):
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+            print(
+                f"ctrack: The store could not be used ({detail.rstrip('.')}); "
+                "check --store and try again.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

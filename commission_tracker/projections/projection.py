@@ -1,0 +1,157 @@
+"""The commissioning projection: from each processed fact, the view rows of its exercise.
+
+Rows are a pure function of an exercise's state (its facts, its Compact profile), so the
+incremental path (one event, one transaction) and the batched rebuild (whole exercises, a
+batch per transaction) necessarily agree: both write ``rows_for(exercise)``.
+
+Checks are stored without reference to "today": a pending check keeps its due date and the
+day it turns at-risk, and readers resolve it against the day they ask about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from commission_tracker.aggregates import events as ev
+from commission_tracker.aggregates.exercise import CommissioningExercise
+from commission_tracker.aggregates.values import Phase, Sector
+from commission_tracker.projections.views import CommissioningViews, ExerciseRows
+from commission_tracker.rules import evaluate
+
+PROJECTION_VERSION = "1"
+"""Bump when the rows a fact produces change (new rule, new column): views are rebuilt."""
+
+BEFORE_DO = {Phase.ANALYSE, Phase.PLAN}
+
+
+def quarter_of(day: Any) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
+def _json(value: Any) -> str:
+    # One encoder for every call: json.dumps with options builds a new one each time.
+    return _ENCODER.encode(value)
+
+
+def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
+    """Every view row of one exercise, derived from its current state."""
+    ident = str(exercise.id)
+    vcs_before_do = any(
+        i.sector is Sector.VCS and i.phase in BEFORE_DO for i in exercise.involvements
+    )
+    exercise_row = (
+        ident,
+        exercise.reference,
+        exercise.title,
+        exercise.commissioner,
+        exercise.service_area,
+        exercise.phase.value,
+        exercise.cycle,
+        exercise.status.value,
+        str(exercise.value),
+        exercise.mechanism.value,
+        exercise.regime.value,
+        exercise.profile,
+        exercise.authority.value,
+        exercise.contract_kind.value,
+        exercise.opened_on.isoformat(),
+        exercise.version,
+        exercise.modified_on.isoformat(),
+        int(vcs_before_do),
+    )
+    involvement = [
+        (
+            ident,
+            exercise.reference,
+            i.sequence,
+            i.cycle,
+            i.phase.value,
+            i.organisation,
+            i.sector.value,
+            i.activity.value,
+            i.on.isoformat(),
+            quarter_of(i.on),
+        )
+        for i in exercise.involvements
+    ]
+    checks = [
+        (
+            ident,
+            exercise.reference,
+            ordinal,
+            check.rule,
+            check.subject,
+            check.status.value if check.status is not None else None,
+            check.message,
+            check.at_risk_message,
+            check.breach_message,
+            check.source,
+            check.due.isoformat() if check.due else None,
+            check.at_risk_from.isoformat() if check.at_risk_from else None,
+            _json([e.to_json() for e in check.evidence]),
+            _json(check.figures),
+            _json(list(check.reasons)),
+            check.profile,
+        )
+        for ordinal, check in enumerate(evaluate(exercise))
+    ]
+    return ExerciseRows(ident, exercise_row, involvement, checks)
+
+
+class CommissioningProjection(Projection[CommissioningViews]):  # type: ignore[type-var]
+    """Keeps the views current, one fact at a time or a page at a time.
+
+    ``load`` returns an exercise at a given version from the event store; it is used when
+    a fact arrives for an exercise this projection has not seen in memory.
+    """
+
+    name = "commissioning_views"
+    topics = tuple(cls.TOPIC for cls in ev.EVENT_TYPES)
+
+    def __init__(self, view: CommissioningViews, load: Any, cache_size: int = 2000) -> None:
+        super().__init__(view)
+        self._load = load
+        self._cache: OrderedDict[UUID, CommissioningExercise] = OrderedDict()
+        self._cache_size = cache_size
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """The incremental path: one fact, one transaction with its tracking record."""
+        exercise = self._advance(domain_event)
+        self.view.replace([rows_for(exercise)], tracking)
+
+    def _advance(self, domain_event: ev.ExerciseEvent) -> CommissioningExercise:
+        """The exercise with ``domain_event`` applied, from memory or the event store."""
+        ident = domain_event.originator_id
+        exercise = self._cache.pop(ident, None)
+        if exercise is not None and exercise.version == domain_event.originator_version:
+            pass  # remembered just after it was saved: the fact is already applied
+        elif exercise is not None and exercise.version == domain_event.originator_version - 1:
+            domain_event.mutate(exercise)
+        elif isinstance(domain_event, ev.ExerciseOpened):
+            exercise = domain_event.mutate(None)
+        else:
+            exercise = self._load(ident, domain_event.originator_version)
+        assert exercise is not None
+        exercise.collect_events()
+        self._cache[ident] = exercise
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return exercise
+
+    def remember(self, exercise: CommissioningExercise) -> None:
+        """Keep an exercise just saved by this process, so catching up needs no reload."""
+        self._cache[exercise.id] = exercise
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self) -> None:
+        self._cache.clear()

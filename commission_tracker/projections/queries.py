@@ -1,0 +1,303 @@
+"""Answers read from the views: flags, compliance, involvement, deadlines, evaluation.
+
+Every function takes the views and, where the answer depends on it, the day asked about;
+pending checks are resolved against that day exactly as ``rules.resolve`` does (a test holds
+the two together).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from commission_tracker.aggregates.values import PHASE_ORDER
+from commission_tracker.projections.views import CommissioningViews
+from commission_tracker.rules.model import Check, Status, resolve
+
+CHECK_SELECT = """
+    SELECT c.reference, c.rule, c.subject, c.status, c.message, c.at_risk_message,
+           c.breach_message, c.source, c.due, c.at_risk_from, c.evidence, c.figures,
+           c.reasons, c.profile, e.title, e.status AS exercise_status, e.phase
+    FROM {p}ct_checks c JOIN {p}ct_exercises e ON e.exercise_id = c.exercise_id
+"""
+
+
+def _verdict(row: Any, today: date) -> tuple[str, str]:
+    """The status and message of a stored check as at ``today`` (``rules.resolve``)."""
+    if row["status"]:
+        return row["status"], row["message"]  # settled: resolve keeps it as it is
+    verdict = resolve(
+        Check(
+            exercise=row["reference"],
+            rule=row["rule"],
+            subject=row["subject"],
+            status=None,
+            message=row["message"],
+            source=row["source"],
+            profile=row["profile"],
+            due=date.fromisoformat(row["due"]),
+            at_risk_from=date.fromisoformat(row["at_risk_from"]) if row["at_risk_from"] else None,
+            at_risk_message=row["at_risk_message"],
+            breach_message=row["breach_message"],
+        ),
+        today,
+    )
+    return verdict.status.value, verdict.message
+
+
+def check_json(row: Any, today: date, stored: list[Any] | None = None) -> dict[str, Any]:
+    """One stored check, resolved against ``today``, in the JSON contract's shape.
+
+    ``stored`` is the row's decoded [evidence, figures, reasons], when already decoded.
+    """
+    status, message = _verdict(row, today)
+    evidence, figures, reasons = stored or _decode_stored([row])[0]
+    return {
+        "exercise": row["reference"],
+        "title": row["title"],
+        "rule": row["rule"],
+        "subject": row["subject"],
+        "status": status,
+        "message": message,
+        "source": row["source"],
+        "evidence": evidence,
+        "figures": figures,
+        "reasons": reasons,
+        "due": row["due"],
+        "pending": row["status"] is None,
+        "profile": row["profile"],
+        "exercise_status": row["exercise_status"],
+        "phase": row["phase"],
+    }
+
+
+def _decode_stored(rows: list[Any]) -> list[Any]:
+    """Decode every row's stored JSON columns in one call (one call per value is slow)."""
+    text = ",".join(f"[{r['evidence']},{r['figures']},{r['reasons']}]" for r in rows)
+    decoded: list[Any] = json.loads(f"[{text}]")
+    return decoded
+
+
+def checks_json(rows: list[Any], today: date) -> list[dict[str, Any]]:
+    """Stored checks, resolved against ``today``."""
+    return [
+        check_json(row, today, stored)
+        for row, stored in zip(rows, _decode_stored(rows), strict=True)
+    ]
+
+
+FLAGGED = {Status.BREACH.value, Status.JUSTIFIED.value, Status.AT_RISK.value}
+
+
+def flags(
+    views: CommissioningViews,
+    today: date,
+    *,
+    rule: str | None = None,
+    status: str | None = None,
+    exercise_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every breach, justified breach and at-risk check, portfolio-wide."""
+    params: list[Any] = [today.isoformat(), today.isoformat()]
+    where = (
+        "(c.status IN ('breach', 'justified', 'at-risk') OR (c.status IS NULL AND "
+        "(c.due < ? OR COALESCE(c.at_risk_from, c.due) <= ?)))"
+    )
+    if rule:
+        where += " AND c.rule = ?"
+        params.append(rule)
+    if exercise_id:
+        where += " AND c.exercise_id = ?"
+        params.append(exercise_id)
+    rows = views.query(CHECK_SELECT + f" WHERE {where} ORDER BY c.reference, c.ordinal", params)
+    found = [check for check in checks_json(rows, today) if check["status"] in FLAGGED]
+    if status:
+        found = [check for check in found if check["status"] == status]
+    return found
+
+
+def compliance(views: CommissioningViews, exercise_id: str, today: date) -> list[dict[str, Any]]:
+    """Every check on one exercise, compliant and not-applicable ones included."""
+    rows = views.query(CHECK_SELECT + " WHERE c.exercise_id = ? ORDER BY c.ordinal", (exercise_id,))
+    return checks_json(rows, today)
+
+
+def exercises(
+    views: CommissioningViews, *, phase: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """The portfolio, in the order exercises were opened."""
+    where, params = [], []
+    if phase:
+        where.append("phase = ?")
+        params.append(phase)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    rows = views.query(
+        "SELECT reference, title, commissioner, service_area, phase, cycle, status, value, "
+        "mechanism, regime, profile, authority, contract_kind, opened_on, events, "
+        f"last_recorded_at FROM {{p}}ct_exercises{clause} ORDER BY opened_on, reference",
+        params,
+    )
+    return [dict(row) for row in rows]
+
+
+def _empty_phases() -> dict[str, dict[str, Any]]:
+    return {
+        phase.value: {"organisations": 0, "activities": 0, "names": []} for phase in PHASE_ORDER
+    }
+
+
+def involvement(views: CommissioningViews, *, by: str = "exercise") -> dict[str, Any]:
+    """VCS involvement per phase: per exercise, and for the portfolio by quarter or cycle.
+
+    ``organisations`` counts distinct VCS organisations, ``activities`` counts recorded
+    involvement facts.
+    """
+    rows = views.query(
+        "SELECT e.reference, e.title, e.phase AS current_phase, i.cycle, i.phase, "
+        "i.organisation, i.activity, i.quarter "
+        "FROM {p}ct_exercises e LEFT JOIN {p}ct_involvement i "
+        "ON i.exercise_id = e.exercise_id AND i.sector = 'vcs' "
+        "ORDER BY e.opened_on, e.reference, i.sequence"
+    )
+    per_exercise: dict[str, dict[str, Any]] = {}
+    groups: dict[str, dict[str, dict[str, Any]]] = defaultdict(_empty_phases)
+    group_names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    exercise_names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        entry = per_exercise.setdefault(
+            row["reference"],
+            {
+                "exercise": row["reference"],
+                "title": row["title"],
+                "current_phase": row["current_phase"],
+                "phases": _empty_phases(),
+                "vcs_before_do": False,
+            },
+        )
+        if row["phase"] is None:
+            continue
+        phase = entry["phases"][row["phase"]]
+        phase["activities"] += 1
+        exercise_names[(row["reference"], row["phase"])].add(row["organisation"])
+        if row["phase"] in ("analyse", "plan"):
+            entry["vcs_before_do"] = True
+        key = row["quarter"] if by == "quarter" else f"cycle {row['cycle']}"
+        bucket = groups[key][row["phase"]]
+        bucket["activities"] += 1
+        group_names[(key, row["phase"])].add(row["organisation"])
+    for (reference, phase_name), names in exercise_names.items():
+        phase = per_exercise[reference]["phases"][phase_name]
+        phase["organisations"] = len(names)
+        phase["names"] = sorted(names)
+    for (key, phase_name), names in group_names.items():
+        groups[key][phase_name]["organisations"] = len(names)
+        groups[key][phase_name]["names"] = sorted(names)
+    result: dict[str, Any] = {"exercises": list(per_exercise.values())}
+    if by in ("quarter", "cycle"):
+        result["by"] = by
+        result["periods"] = [{"period": key, "phases": groups[key]} for key in sorted(groups)]
+    return result
+
+
+def deadlines(views: CommissioningViews, today: date, within: int) -> list[dict[str, Any]]:
+    """Pending checks whose last compliant day falls within ``within`` days (or has passed
+    while the exercise is open), soonest first."""
+    until = today + timedelta(days=within)
+    rows = views.query(
+        CHECK_SELECT
+        + " WHERE c.status IS NULL AND c.due <= ? AND e.status = 'open'"
+        + " ORDER BY c.due, c.reference",
+        (until.isoformat(),),
+    )
+    found = checks_json(rows, today)
+    for check in found:
+        check["days_left"] = (date.fromisoformat(check["due"]) - today).days
+    return found
+
+
+def _share(numerator: int, denominator: int, question: str) -> dict[str, Any]:
+    return {
+        "question": question,
+        "numerator": numerator,
+        "denominator": denominator,
+        "share": round(numerator / denominator, 4) if denominator else None,
+    }
+
+
+def evaluation(views: CommissioningViews, today: date) -> dict[str, Any]:
+    """The Compact evaluation toolkit's questions, answered from the record in figures."""
+    # Notices: every notice-period verdict as of today (funding ended with no notice at
+    # all counts as a failure); a success also needs the notice in writing.
+    rows = views.query(
+        CHECK_SELECT + " WHERE c.rule IN ('notice-period', 'notice-in-writing', "
+        "'consultation-length')"
+    )
+    verdicts = checks_json(rows, today)
+    in_writing = {
+        (v["exercise"], v["subject"])
+        for v in verdicts
+        if v["rule"] == "notice-in-writing" and v["status"] == Status.COMPLIANT.value
+    }
+    decided = {Status.COMPLIANT.value, Status.BREACH.value, Status.JUSTIFIED.value}
+    notices = [v for v in verdicts if v["rule"] == "notice-period" and v["status"] in decided]
+    notices_kept = [
+        v
+        for v in notices
+        if v["status"] == Status.COMPLIANT.value and (v["exercise"], v["subject"]) in in_writing
+    ]
+    consultations = [
+        v for v in verdicts if v["rule"] == "consultation-length" and v["status"] in decided
+    ]
+    long_enough = [v for v in consultations if v["status"] == Status.COMPLIANT.value]
+    exercise_totals = views.query(
+        "SELECT COUNT(*) AS n, SUM(vcs_before_do) AS before FROM {p}ct_exercises"
+    )[0]
+    open_breaches: dict[str, int] = defaultdict(int)
+    for check in flags(views, today):
+        if check["status"] == Status.BREACH.value and check["exercise_status"] == "open":
+            open_breaches[check["rule"]] += 1
+    return {
+        "as_of": today.isoformat(),
+        "notice": _share(
+            len(notices_kept),
+            len(notices),
+            "How often does the statutory sector give at least three months' written notice "
+            "before cutting or ending funding? (seed 000, section 3)",
+        ),
+        "consultations_12_weeks": _share(
+            len(long_enough),
+            len(consultations),
+            "What share of consultations ran for 12 weeks or more?",
+        ),
+        "vcs_before_do": _share(
+            int(exercise_totals["before"] or 0),
+            int(exercise_totals["n"] or 0),
+            "What share of exercises involved the VCS before the do phase (analyse or plan)?",
+        ),
+        "open_breaches": dict(sorted(open_breaches.items())),
+        "open_breaches_total": sum(open_breaches.values()),
+    }
+
+
+def dashboard(views: CommissioningViews, today: date, within: int = 30) -> dict[str, Any]:
+    """The portfolio at a glance: exercises by phase, open breaches, deadlines soon."""
+    by_phase = {phase.value: 0 for phase in PHASE_ORDER}
+    for row in views.query(
+        "SELECT phase, COUNT(*) AS n FROM {p}ct_exercises WHERE status = 'open' GROUP BY phase"
+    ):
+        by_phase[row["phase"]] = row["n"]
+    flagged = flags(views, today)
+    return {
+        "as_of": today.isoformat(),
+        "open_by_phase": by_phase,
+        "open_breaches": sum(
+            1 for f in flagged if f["status"] == "breach" and f["exercise_status"] == "open"
+        ),
+        "at_risk": sum(1 for f in flagged if f["status"] == "at-risk"),
+        "deadlines": len(deadlines(views, today, within)),
+    }

@@ -1,0 +1,289 @@
+"""Materialised views of the event log, kept in the store beside it.
+
+Each view is a table of rows derived from one exercise's state; the whole set of rows of an
+exercise is replaced when one of its facts is processed. The replacement and the tracking
+record (the position of the last processed event) commit in one transaction, which is what
+makes the projection exactly-once: after a crash, processing resumes after the last committed
+position and nothing is applied twice.
+
+The same SQL runs on SQLite and PostgreSQL; only placeholders, schema prefix and the
+library's tracking recorder differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+
+EXERCISE_COLUMNS = (
+    "exercise_id",
+    "reference",
+    "title",
+    "commissioner",
+    "service_area",
+    "phase",
+    "cycle",
+    "status",
+    "value",
+    "mechanism",
+    "regime",
+    "profile",
+    "authority",
+    "contract_kind",
+    "opened_on",
+    "events",
+    "last_recorded_at",
+    "vcs_before_do",
+)
+
+INVOLVEMENT_COLUMNS = (
+    "exercise_id",
+    "reference",
+    "sequence",
+    "cycle",
+    "phase",
+    "organisation",
+    "sector",
+    "activity",
+    "on_date",
+    "quarter",
+)
+
+CHECK_COLUMNS = (
+    "exercise_id",
+    "reference",
+    "ordinal",
+    "rule",
+    "subject",
+    "status",
+    "message",
+    "at_risk_message",
+    "breach_message",
+    "source",
+    "due",
+    "at_risk_from",
+    "evidence",
+    "figures",
+    "reasons",
+    "profile",
+)
+
+VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks")
+VIEW_WRITERS_LOCK = 770_2026_014
+"""PostgreSQL advisory lock key taken by every view-writing transaction."""
+
+CREATE_STATEMENTS = (
+    """CREATE TABLE IF NOT EXISTS {p}ct_meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {p}ct_exercises (
+        exercise_id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        title TEXT NOT NULL,
+        commissioner TEXT NOT NULL,
+        service_area TEXT,
+        phase TEXT NOT NULL,
+        cycle INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        value TEXT NOT NULL,
+        mechanism TEXT NOT NULL,
+        regime TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        authority TEXT NOT NULL,
+        contract_kind TEXT NOT NULL,
+        opened_on TEXT NOT NULL,
+        events INTEGER NOT NULL,
+        last_recorded_at TEXT NOT NULL,
+        vcs_before_do INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS {p}ct_involvement (
+        exercise_id TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        cycle INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        activity TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        quarter TEXT NOT NULL,
+        PRIMARY KEY (exercise_id, sequence))""",
+    """CREATE TABLE IF NOT EXISTS {p}ct_checks (
+        exercise_id TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        status TEXT,
+        message TEXT NOT NULL,
+        at_risk_message TEXT,
+        breach_message TEXT,
+        source TEXT NOT NULL,
+        due TEXT,
+        at_risk_from TEXT,
+        evidence TEXT NOT NULL,
+        figures TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        profile TEXT NOT NULL,
+        PRIMARY KEY (exercise_id, ordinal))""",
+    "CREATE INDEX IF NOT EXISTS ct_checks_flags ON {p}ct_checks (status, at_risk_from)",
+    "CREATE INDEX IF NOT EXISTS ct_checks_due ON {p}ct_checks (due)",
+    "CREATE INDEX IF NOT EXISTS ct_checks_reference ON {p}ct_checks (reference)",
+    "CREATE INDEX IF NOT EXISTS ct_involvement_reference ON {p}ct_involvement (reference)",
+)
+
+
+class ExerciseRows:
+    """Every view row of one exercise, as tuples in the column orders above."""
+
+    __slots__ = ("checks", "exercise", "exercise_id", "involvement")
+
+    def __init__(
+        self,
+        exercise_id: str,
+        exercise: tuple[Any, ...],
+        involvement: list[tuple[Any, ...]],
+        checks: list[tuple[Any, ...]],
+    ) -> None:
+        self.exercise_id = exercise_id
+        self.exercise = exercise
+        self.involvement = involvement
+        self.checks = checks
+
+
+class CommissioningViews:
+    """SQL for the views, shared by the SQLite and PostgreSQL recorders below."""
+
+    placeholder = "?"
+    prefix = ""
+
+    # Provided by the eventsourcing tracking recorder this is mixed into.
+    datastore: Any
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{p}", self.prefix)
+        if self.placeholder != "?":
+            statement = statement.replace("?", self.placeholder)
+        return statement
+
+    def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def _views_exist(self) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    def _serialise_writers(self, c: Any) -> None:
+        """Make concurrent view writers take turns (SQLite already does: one writer)."""
+
+    def create_views(self) -> None:
+        """Create the view tables unless they exist (checked first: creating indexes
+        takes locks that would contend with other processes updating the views)."""
+        if self._views_exist():
+            return
+        with self.datastore.transaction(commit=True) as c:
+            for statement in CREATE_STATEMENTS:
+                c.execute(self._sql(statement))
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A read-only transaction's cursor."""
+        with self.datastore.transaction(commit=False) as c:
+            yield c
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self.reading() as c:
+            c.execute(self._sql(statement), params)
+            return list(c.fetchall())
+
+    def replace(
+        self,
+        rows: Iterable[ExerciseRows],
+        tracking: Tracking | None,
+        meta: dict[str, str | None] | None = None,
+    ) -> None:
+        """Replace the rows of each given exercise, record ``tracking`` and set ``meta``
+        keys, atomically."""
+        rows = list(rows)
+        ids = [(r.exercise_id,) for r in rows]
+        with self.datastore.transaction(commit=True) as c:
+            for table in VIEW_TABLES:
+                self._executemany(
+                    c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
+                )
+            self._insert_rows(c, "ct_exercises", EXERCISE_COLUMNS, [r.exercise for r in rows])
+            self._insert_rows(
+                c, "ct_involvement", INVOLVEMENT_COLUMNS, [x for r in rows for x in r.involvement]
+            )
+            self._insert_rows(c, "ct_checks", CHECK_COLUMNS, [x for r in rows for x in r.checks])
+            if tracking is not None:
+                # The tracking recorder this class is mixed into provides it.
+                self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
+            for key, value in (meta or {}).items():
+                self._set_meta(c, key, value)
+
+    def _insert_rows(
+        self, c: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in columns)
+        statement = self._sql(f"INSERT INTO {{p}}{table} ({', '.join(columns)}) VALUES ({marks})")
+        self._executemany(c, statement, rows)
+
+    def get_meta(self, key: str) -> str | None:
+        found = self.query("SELECT value FROM {p}ct_meta WHERE key=?", (key,))
+        return found[0]["value"] if found else None
+
+    def clear(self, application_name: str, meta: dict[str, str]) -> None:
+        """Empty every view and forget the tracking position, setting ``meta`` keys."""
+        with self.datastore.transaction(commit=True) as c:
+            for table in VIEW_TABLES:
+                c.execute(self._sql(f"DELETE FROM {{p}}{table}"))
+            self._forget_tracking(c, application_name)
+            for key, value in meta.items():
+                self._set_meta(c, key, value)
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._set_meta(c, key, value)
+
+    def _set_meta(self, c: Any, key: str, value: str | None) -> None:
+        c.execute(self._sql("DELETE FROM {p}ct_meta WHERE key=?"), (key,))
+        if value is not None:
+            c.execute(self._sql("INSERT INTO {p}ct_meta (key, value) VALUES (?, ?)"), (key, value))
+
+    def _forget_tracking(self, c: Any, application_name: str) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+
+class SQLiteCommissioningViews(CommissioningViews, SQLiteTrackingRecorder):
+    """The views in the SQLite file that holds the event log."""
+
+    def create_table(self) -> None:
+        """Create the tracking table, surviving another process creating it at once.
+
+        The library looks for the table, then creates it and inserts its migration
+        marker; two processes on a new file can both see no table, and the second
+        marker insert then fails. Looking again finds the marker and inserts nothing.
+        """
+        try:
+            super().create_table()
+        except IntegrityError:
+            self.tracking_table_exists = False
+            super().create_table()
+
+    def _views_exist(self) -> bool:
+        found = self.query(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type='index' AND name=?",
+            ("ct_involvement_reference",),
+        )
+        return bool(found[0]["n"])
+
+    def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        c.sqlite_cursor.executemany(statement, rows)
+
+    def _forget_tracking(self, c: Any, application_name: str) -> None:
+        c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))

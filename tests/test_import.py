@@ -1,0 +1,138 @@
+"""``ctrack import``: many facts at once from JSON Lines, all or nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import Result, open_args
+
+OPEN = {
+    "verb": "open",
+    "reference": "IMP-1",
+    "title": "Community transport",
+    "commissioner": "Leicestershire County Council",
+    "value": "95000",
+    "mechanism": "grant",
+    "regime": "grant",
+    "profile": "leicestershire",
+    "on": "2026-01-05",
+}
+INVOLVE = {
+    "verb": "involve",
+    "reference": "IMP-1",
+    "organisation": "Rural Wheels",
+    "sector": "vcs",
+    "activity": "co-design",
+    "on": "2026-01-20",
+}
+
+
+def write_lines(path: Path, *commands: dict[str, object] | str) -> Path:
+    path.write_text(
+        "\n".join(c if isinstance(c, str) else json.dumps(c) for c in commands) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_import_records_every_line_and_the_views_follow(
+    ctrack: Callable[..., Result], tmp_path: Path
+) -> None:
+    recorded_at = {**INVOLVE, "on": "2026-01-21", "recorded_at": "2026-01-22T09:30:00+00:00"}
+    file = write_lines(tmp_path / "facts.jsonl", OPEN, INVOLVE, "", recorded_at)
+    result = ctrack("import", str(file), "--json")
+    assert result.code == 0, result.err
+    assert result.json() == {"commands": 3, "events": 3, "opened": 1}
+    history = ctrack("history", "IMP-1", "--json").json()
+    assert [fact["type"] for fact in history] == [
+        "ExerciseOpened",
+        "OrganisationInvolved",
+        "OrganisationInvolved",
+    ]
+    assert history[2]["recorded_at"] == "2026-01-22T09:30:00+00:00"
+    involvement = ctrack("involvement", "--json").json()["exercises"][0]
+    assert involvement["phases"]["analyse"]["activities"] == 2
+
+
+def test_a_bad_line_names_its_number_and_nothing_is_imported(
+    ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
+) -> None:
+    assert ctrack(*open_args("CT-9")).code == 0
+    before = event_count()
+    bad = {**INVOLVE, "sector": "charity"}
+    file = write_lines(tmp_path / "facts.jsonl", OPEN, INVOLVE, bad)
+    result = ctrack("import", str(file))
+    assert result.code == 2
+    assert result.err.startswith("ctrack: ") and "line 3" in result.err
+    assert "charity" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert event_count() == before
+    assert ctrack("show", "IMP-1").code == 2  # not opened either
+
+
+def test_import_refuses_malformed_json_and_unknown_verbs(
+    ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
+) -> None:
+    for line, words in (
+        ("{not json", "not valid JSON"),
+        (json.dumps({"verb": "frobnicate", "reference": "IMP-1"}), "frobnicate"),
+        (json.dumps({"reference": "IMP-1"}), '"verb"'),
+        (json.dumps({**INVOLVE, "on": "20/01/2026"}), "YYYY-MM-DD"),
+        (json.dumps({**INVOLVE, "recorded_at": "yesterday"}), "ISO time"),
+        (json.dumps({**INVOLVE, "recorded_at": "2026-01-22T09:30"}), "time zone"),
+    ):
+        file = write_lines(tmp_path / "facts.jsonl", OPEN, line)
+        result = ctrack("import", str(file))
+        assert result.code == 2, line
+        assert "line 2" in result.err and words in result.err, result.err
+        assert event_count() == 0
+
+
+def test_import_of_a_missing_file_is_one_sentence(
+    ctrack: Callable[..., Result], tmp_path: Path
+) -> None:
+    result = ctrack("import", str(tmp_path / "nope.jsonl"))
+    assert result.code == 2
+    assert "Cannot read" in result.err and "nope.jsonl" in result.err
+
+
+def test_by_may_follow_the_verb(ctrack: Callable[..., Result]) -> None:
+    assert ctrack(*open_args(), "--by", "alice").code == 0
+    assert (
+        ctrack(
+            "--by",
+            "bob",
+            "involve",
+            "CT-001",
+            "--org",
+            "A",
+            "--sector",
+            "vcs",
+            "--activity",
+            "review",
+            "--on",
+            "2026-02-01",
+        ).code
+        == 0
+    )
+    assert (
+        ctrack(
+            "involve",
+            "CT-001",
+            "--org",
+            "A",
+            "--sector",
+            "vcs",
+            "--activity",
+            "review",
+            "--on",
+            "2026-02-02",
+            "--by",
+            "carol",
+        ).code
+        == 0
+    )
+    history = ctrack("history", "CT-001", "--json").json()
+    assert [fact["recorded_by"] for fact in history] == ["alice", "bob", "carol"]

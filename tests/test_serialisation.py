@@ -1,0 +1,315 @@
+"""Stored events: types survive the round trip, topics are explicit, old shapes upcast."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from ctrack_helpers import Result, version_1_opening
+from eventsourcing.utils import get_topic, resolve_topic
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commission_tracker.aggregates import events as ev
+from commission_tracker.aggregates.exercise import CommissioningExercise
+from commission_tracker.aggregates.values import (
+    Activity,
+    Authority,
+    ContractKind,
+    Mechanism,
+    Phase,
+    Regime,
+    Sector,
+)
+from commission_tracker.application import Clock, StoreConfig, Tracker
+from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
+
+LATER = date(2026, 2, 2)
+BY = "tester"
+
+
+def mapper() -> PydanticMapper:
+    return PydanticMapper(transcoder=MsgpackTranscoder())
+
+
+def every_kind_of_event() -> list[ev.ExerciseEvent]:
+    """One exercise that has seen one of every fact, its events in order."""
+    exercise = CommissioningExercise.open(
+        reference="CT-SER",
+        title="Carers' support",
+        commissioner="Gloucestershire County Council",
+        value="1250000.50",
+        mechanism="contract",
+        regime="PA2023",
+        profile="national",
+        authority="central",
+        contract_kind="light-touch",
+        service_area="adult social care",
+        on=date(2026, 1, 5),
+        recorded_by=BY,
+    )
+    later = dict(on=LATER, recorded_by=BY)
+    exercise.advance("plan", **later)
+    exercise.involve(organisation="Carers Hub", sector="vcs", activity="co-design", **later)
+    exercise.consult(opens=LATER, closes=LATER + timedelta(weeks=12), recorded_by=BY)
+    exercise.publish_consultation_feedback(summary="You said, we did", **later)
+    exercise.notify_funding(deadline=LATER + timedelta(days=90), value="5000.05", **later)
+    exercise.publish_timetable(tender_deadline=LATER + timedelta(days=40), where="portal", **later)
+    exercise.issue_pqq(minimum_turnover="100000", years_trading=3, standard_form=False, **later)
+    exercise.publish_tender(closes=LATER + timedelta(days=40), **later)
+    exercise.receive_bid(bidder="Carers Hub", sector="vcs", value="990000.99", **later)
+    exercise.award(
+        provider="Carers Hub",
+        sector="vcs",
+        value="990000.99",
+        starts=LATER + timedelta(days=60),
+        ends=LATER + timedelta(days=60 + 3 * 365),
+        **later,
+    )
+    exercise.give_bidder_feedback(bidder="Carers Hub", **later)
+    exercise.set_monitoring(requirements="quarterly outcomes", reports_per_year=4, **later)
+    exercise.assess_impact(summary="low", **later)
+    exercise.decide_decommission(
+        change="reduce", effective=LATER + timedelta(days=100), reason="budget", **later
+    )
+    exercise.give_notice(
+        to="Carers Hub", effective=LATER + timedelta(days=100), in_writing=True, **later
+    )
+    exercise.complete_review(outcome="recommission", **later)
+    exercise.correct(corrects=15, reason="superseded", **later)
+    exercise.close(**later)
+    events = exercise.collect_events()
+    assert {type(e) for e in events} == set(ev.EVENT_TYPES) - {ev.ExerciseCancelled}
+    cancelled = CommissioningExercise.open(
+        reference="CT-SER-2",
+        title="t",
+        commissioner="c",
+        value="1",
+        mechanism="grant",
+        regime="grant",
+        profile="national",
+        on=LATER,
+        recorded_by=BY,
+    )
+    cancelled.cancel(reason="no longer needed", **later)
+    return events + cancelled.collect_events()[1:]
+
+
+EVENTS = every_kind_of_event()
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[type(e).__name__ for e in EVENTS])
+def test_every_event_round_trips_through_the_mapper_with_its_types(
+    event: ev.ExerciseEvent,
+) -> None:
+    stored = mapper().to_stored_event(event)
+    back = mapper().to_domain_event(stored)
+    assert type(back) is type(event)
+    assert back == event
+    for name in type(event).model_fields:
+        original, restored = getattr(event, name), getattr(back, name)
+        assert type(restored) is type(original) or (
+            # parse_date may hand pendulum dates in; they come back as plain dates
+            isinstance(original, date) and type(restored) in (date, datetime)
+        ), name
+        if isinstance(original, Decimal):
+            assert str(restored) == str(original), name  # pence are not lost or added
+
+
+def test_types_are_really_restored_not_left_as_strings() -> None:
+    by_type = {type(e): mapper().to_domain_event(mapper().to_stored_event(e)) for e in EVENTS}
+    opened = by_type[ev.ExerciseOpened]
+    assert isinstance(opened, ev.ExerciseOpened)
+    assert opened.value == Decimal("1250000.50") and isinstance(opened.value, Decimal)
+    assert type(opened.on) is date
+    assert isinstance(opened.timestamp, datetime) and opened.timestamp.tzinfo is not None
+    assert opened.mechanism is Mechanism.CONTRACT
+    assert opened.regime is Regime.PA2023
+    assert opened.authority is Authority.CENTRAL
+    assert opened.contract_kind is ContractKind.LIGHT_TOUCH
+    involved = by_type[ev.OrganisationInvolved]
+    assert isinstance(involved, ev.OrganisationInvolved)
+    assert involved.sector is Sector.VCS and involved.activity is Activity.CO_DESIGN
+    assert involved.phase is Phase.PLAN
+    assert isinstance(involved.originator_id, UUID)
+
+
+@pytest.mark.parametrize("event_class", ev.EVENT_TYPES, ids=lambda c: c.__name__)
+def test_stored_topics_are_explicit_and_independent_of_module_paths(
+    event_class: type[ev.ExerciseEvent],
+) -> None:
+    topic = f"commission_tracker.events:{event_class.__name__}"
+    assert topic == event_class.TOPIC
+    assert get_topic(event_class) == topic
+    assert resolve_topic(topic) is event_class
+    assert event_class.__module__ != "commission_tracker.events"  # not where it lives
+
+
+def test_stored_events_name_their_topic_not_their_module() -> None:
+    for event in EVENTS:
+        stored = mapper().to_stored_event(event)
+        assert stored.topic == f"commission_tracker.events:{type(event).__name__}"
+        assert "aggregates" not in stored.topic
+
+
+def test_only_the_opening_carries_a_class_version() -> None:
+    transcoder = MsgpackTranscoder()
+    for event in EVENTS:
+        state = transcoder.decode(mapper().to_stored_event(event).state)
+        expected = 2 if isinstance(event, ev.ExerciseOpened) else None
+        assert state.get("class_version") == expected
+    assert ev.ExerciseOpened.class_version == 2
+
+
+def test_a_version_1_opening_is_upcast_by_the_mapper() -> None:
+    opened = mapper().to_domain_event(version_1_opening("OLD-1"))
+    assert isinstance(opened, ev.ExerciseOpened)
+    assert opened.authority is Authority.SUB_CENTRAL
+    assert opened.contract_kind is ContractKind.SERVICES
+    assert opened.value == Decimal("80000.00")
+
+
+def test_a_version_1_opening_in_a_real_store_reads_back_as_sub_central_services(
+    tmp_path: Path, ctrack: Callable[..., Result]
+) -> None:
+    path = tmp_path / "old.sqlite"
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER)) as tracker:
+        assert tracker.event_count() == 0
+        tracker.app.recorder.insert_events([version_1_opening("OLD-1")])
+    with closing(sqlite3.connect(path)) as connection:
+        (state,) = connection.execute("SELECT state FROM stored_events").fetchone()
+    assert "class_version" not in MsgpackTranscoder().decode(state)
+    assert "authority" not in MsgpackTranscoder().decode(state)
+
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER)) as tracker:
+        exercise = tracker.exercise("old-1")
+        assert exercise.authority is Authority.SUB_CENTRAL
+        assert exercise.contract_kind is ContractKind.SERVICES
+        assert exercise.value == Decimal("80000.00")
+        # and the old exercise takes new facts like any other
+        tracker.record("OLD-1", "advance", to_phase="plan")
+        assert tracker.exercise("OLD-1").phase is Phase.PLAN
+
+    shown = ctrack("--store", str(path), "show", "OLD-1", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["authority"] == "sub-central"
+    assert shown.json()["contract_kind"] == "services"
+    listed = ctrack("--store", str(path), "list", "--json")
+    assert [row["reference"] for row in listed.json()] == ["OLD-1"]
+
+
+def test_a_real_sqlite_store_gives_back_the_same_types(tmp_path: Path) -> None:
+    path = tmp_path / "round.sqlite"
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER), user=BY) as tracker:
+        tracker.open_exercise(
+            reference="CT-RT",
+            title="Advice services",
+            commissioner="Leicestershire County Council",
+            value="1500.10",
+            mechanism="grant",
+            regime="grant",
+            profile="national",
+        )
+        tracker.record(
+            "CT-RT",
+            "involve",
+            organisation="Citizens Advice",
+            sector="vcs",
+            activity="needs-evidence",
+        )
+        tracker.record(
+            "CT-RT", "funding-notified", deadline=LATER + timedelta(days=91), value="2000.00"
+        )
+        written = tracker.history("CT-RT")
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER)) as tracker:
+        read = tracker.history("CT-RT")
+        exercise = tracker.exercise("CT-RT")
+    assert read == written
+    opened, involved, funding = read
+    assert isinstance(opened, ev.ExerciseOpened) and str(opened.value) == "1500.10"
+    assert isinstance(involved, ev.OrganisationInvolved) and involved.sector is Sector.VCS
+    assert isinstance(funding, ev.FundingOpportunityNotified)
+    assert type(funding.deadline) is date and funding.value == Decimal("2000.00")
+    assert str(funding.value) == "2000.00"
+    assert all(e.timestamp.tzinfo is not None for e in read)
+    assert exercise.value == Decimal("1500.10") and exercise.mechanism is Mechanism.GRANT
+
+
+# -- the transcoder on its own ---------------------------------------------------------
+
+values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.text(max_size=20)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.dates()
+    | st.datetimes(timezones=st.just(UTC))
+    | st.datetimes()
+    | st.uuids(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, of the same type all the way down (so 1.50 is not 1.5, date is not datetime)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Decimal):
+        return str(a) == str(b)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, datetime):
+        return a == b and a.tzinfo == b.tzinfo
+    return bool(a == b)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=values)
+def test_the_transcoder_round_trips_values_with_their_types(value: Any) -> None:
+    transcoder = MsgpackTranscoder()
+    assert same(transcoder.decode(transcoder.encode(value)), value)
+
+
+def test_the_transcoder_gives_tuples_back_as_tuples() -> None:
+    transcoder = MsgpackTranscoder()
+    assert transcoder.decode(transcoder.encode({"pair": (1, 2)})) == {"pair": (1, 2)}
+
+
+def test_the_transcoder_refuses_what_it_cannot_store() -> None:
+    class Letter:
+        pass
+
+    with pytest.raises(TypeError, match="Cannot store"):
+        MsgpackTranscoder().encode({"letter": Letter()})
+
+
+def test_enums_are_stored_as_their_values() -> None:
+    class Colour(Enum):
+        RED = 1
+
+    transcoder = MsgpackTranscoder()
+    assert transcoder.decode(transcoder.encode([Colour.RED, Sector.VCS])) == [1, "vcs"]
+
+
+def test_a_uuid_and_a_date_do_not_come_back_as_strings() -> None:
+    transcoder = MsgpackTranscoder()
+    ident, day = uuid4(), date(2026, 3, 31)
+    back = transcoder.decode(transcoder.encode({"id": ident, "day": day}))
+    assert back == {"id": ident, "day": day}
+    assert type(back["day"]) is date
