@@ -151,6 +151,76 @@ def task_floor(workload: str, database: str) -> dict[str, Any]:
     }
 
 
+STACK_LIBRARIES = "import sqlite3, msgpack, pydantic, eventsourcing.persistence"
+"""What any command that reads or writes events must import, before any product code."""
+
+
+def task_stack_floor(store: str, database: str) -> dict[str, Any]:
+    """The stack's own floor: the least work the chosen libraries do per event, with no
+    domain logic at all, on the product's own stored events.
+
+    Write: validate each event's state with its pydantic model, encode it with the
+    product's mapper (msgpack) and insert the rows in batches, as the raw floor does.
+    Read: read every stored event in order and turn it back into a validated pydantic
+    event with the product's mapper. Any import must at least write, and any rebuild at
+    least read, every event this way, so these bound what the product can reach.
+    """
+    from eventsourcing.persistence import StoredEvent
+    from eventsourcing.utils import resolve_topic
+
+    with _tracker(store, project=False) as tracker:
+        mapper = tracker.app.mapper
+    remove_store(Path(database))
+    write = sqlite3.connect(database, isolation_level=None)
+    write.execute("PRAGMA journal_mode=WAL")
+    write.execute(floor.CREATE)
+    select = (
+        "SELECT originator_id, originator_version, topic, state FROM stored_events "
+        "ORDER BY rowid"
+    )
+    decode = mapper.transcoder.decode
+    classes: dict[str, Any] = {}
+    write_seconds = 0.0
+    rows = 0
+    with contextlib.closing(sqlite3.connect(store)) as source:
+        cursor = source.execute(select)
+        write.execute("BEGIN")
+        while batch := cursor.fetchmany(floor.BATCH):
+            states = []
+            for originator_id, version, topic, state in batch:
+                data = decode(state)
+                data.pop("class_version", None)
+                data["originator_id"] = originator_id
+                data["originator_version"] = version
+                cls = classes.get(topic) or classes.setdefault(topic, resolve_topic(topic))
+                states.append((cls, data))
+            started = time.perf_counter()
+            stored = [mapper.to_stored_event(cls.model_validate(data)) for cls, data in states]
+            write.executemany(
+                floor.INSERT,
+                [
+                    (str(s.originator_id), s.originator_version, s.topic, s.state)
+                    for s in stored
+                ],
+            )
+            write_seconds += time.perf_counter() - started
+            rows += len(batch)
+        started = time.perf_counter()
+        write.execute("COMMIT")
+        write_seconds += time.perf_counter() - started
+        write.close()
+        started = time.perf_counter()
+        cursor = source.execute(select)
+        read = 0
+        while batch := cursor.fetchmany(floor.BATCH):
+            for originator_id, version, topic, state in batch:
+                mapper.to_domain_event(StoredEvent(originator_id, version, topic, state))
+            read += len(batch)
+        read_seconds = time.perf_counter() - started
+    remove_store(Path(database))
+    return {"rows": rows, "write_seconds": write_seconds, "read_seconds": read_seconds}
+
+
 FLAGS_SQL = """
     SELECT c.*, e.title, e.status AS exercise_status, e.phase
     FROM ct_checks c JOIN ct_exercises e ON e.exercise_id = c.exercise_id
@@ -555,6 +625,13 @@ class Measurements:
                 floor_name="raw insert",
                 target=Target(">= 0.4x floor", "min-ratio", 0.4),
             ),
+            "stack-write": Figure(
+                "stack-write",
+                "Stack floor: validate, encode and insert each event (pydantic + the "
+                "product's mapper + batched insert, no domain logic)",
+                RATE,
+                floor_name="raw insert",
+            ),
             "rebuild-import-order": Figure(
                 "rebuild-import-order",
                 "Full rebuild (`ctrack replay`), events in import order",
@@ -568,6 +645,13 @@ class Measurements:
                 RATE,
                 floor_name="raw read",
                 target=Target(">= 0.3x floor", "min-ratio", 0.3),
+            ),
+            "stack-read": Figure(
+                "stack-read",
+                "Stack floor: read each event and turn it back into a validated pydantic "
+                "event (the product's mapper, no domain logic)",
+                RATE,
+                floor_name="raw read",
             ),
             "record-process": Figure(
                 "record-process",
@@ -604,6 +688,13 @@ class Measurements:
                 floor_name="raw read + decode in-process",
                 target=Target("< 100 ms", "max", 100),
             ),
+            "stack-process": Figure(
+                "stack-process",
+                "Stack floor: a Python process that only imports sqlite3, msgpack, pydantic "
+                "and eventsourcing",
+                MS,
+                floor_name="bare Python process",
+            ),
             "dashboard-first": Figure(
                 "dashboard-first",
                 f"Dashboard first screen, {plan.dashboard_exercises:,} exercises (headless)",
@@ -633,6 +724,7 @@ class Measurements:
         steps = (
             ("floor", self.measure_floor),
             ("import", self.measure_import),
+            ("stack floor", self.measure_stack_floor),
             ("recorded-order store", self.build_recorded_order_store),
             ("rebuild", self.measure_rebuild),
             ("command-line verbs", self.check_verbs),
@@ -692,6 +784,55 @@ class Measurements:
             "`Tracker.import_commands` of the whole file into a new store, all or nothing, "
             "views included; each run in a new process (the store it leaves is the one the "
             "import-order rebuild uses)"
+        )
+
+    def measure_stack_floor(self) -> None:
+        """What the libraries alone cost per event and per process (see task_stack_floor)."""
+        write, read = self.figures["stack-write"], self.figures["stack-read"]
+        write.floor_samples = self.figures["import"].floor_samples
+        read.floor_samples = self.figures["rebuild"].floor_samples
+
+        def per_event() -> None:
+            if not self.import_store.exists():
+                raise ChildFailed("no imported store to take the events from")
+            for _ in range(self.plan.repeat):
+                result = run_task(
+                    "stack_floor",
+                    store=str(self.import_store),
+                    database=str(self.plan.path("stack-floor")),
+                )
+                write.samples.append(result["rows"] / result["write_seconds"])
+                read.samples.append(result["rows"] / result["read_seconds"])
+                write.memory_mb = read.memory_mb = result["maxrss_mb"]
+
+        _guard(write, per_event)
+        if not write.measured:
+            read.state = write.state
+        write.note = (
+            "the product's own stored events, each validated by its pydantic model and "
+            "encoded by the product's mapper, inserted in batches of "
+            f"{floor.BATCH:,}; any import does at least this, so its ratio bounds the "
+            "import figures above"
+        )
+        read.note = (
+            "every stored event read in order and decoded and validated by the product's "
+            "mapper; any rebuild does at least this, so its ratio bounds the rebuild figures"
+        )
+        process = self.figures["stack-process"]
+
+        def per_process() -> None:
+            argv = [sys.executable, "-c", STACK_LIBRARIES]
+            process.samples, process.memory_mb = _process_samples(
+                argv, self.plan.runs, "import the libraries"
+            )
+            process.floor_samples, _ = _process_samples(
+                [sys.executable, "-c", "pass"], self.plan.runs, "bare Python"
+            )
+
+        _guard(process, per_process)
+        process.note = (
+            f"`python -c '{STACK_LIBRARIES}'`: the start-up any command that reads or writes "
+            "events pays before the product's own code, so it bounds the whole-process figures"
         )
 
     def build_recorded_order_store(self) -> None:
@@ -1006,6 +1147,7 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "flags_query": task_flags_query,
     "show_query": task_show_query,
     "floor": task_floor,
+    "stack_floor": task_stack_floor,
     "raw_queries": task_raw_queries,
     "dashboard": task_dashboard,
     "dashboard_floor": task_dashboard_floor,

@@ -334,7 +334,11 @@ Measured by `python -m benchmarks` (see `benchmarks/`): a generated workload of 
 commissioning exercises is imported with `ctrack import`'s code path, the views are rebuilt,
 and the reading and recording commands are timed on the result. Every figure is compared
 with a floor measured in the same run on the same machine: raw `sqlite3` + `msgpack` doing
-the same work without the product (see `benchmarks/floor.py`). `--scale small` takes about a
+the same work without the product (see `benchmarks/floor.py`). Three "stack floor" rows
+measure what the chosen libraries cost with no product logic at all: each event validated by
+its pydantic model and encoded or decoded by the product's msgpack mapper, and a process that
+only imports the libraries. Any implementation on this stack does at least that much work,
+so their ratios bound what the product can reach. `--scale small` takes about a
 minute and suits CI-sized machines; `--scale large` is 10,000 exercises, about 1,000,000
 events, and takes about ten minutes. Targets are for a 2-core machine and are meant for the
 large store.

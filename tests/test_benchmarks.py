@@ -60,7 +60,8 @@ def test_a_tiny_run_reports_every_figure(tmp_path: Path) -> None:
             continue
         assert figure["state"] == "measured", (key, figure["state"])
         assert isinstance(figure["ratio"], float) and math.isfinite(figure["ratio"]), key
-        assert figure["status"] in {"met", "MISSED"}
+        # The stack floors have no target: they bound what the product can reach.
+        assert figure["status"] in ({"met", "MISSED"} if figure["target"] else {"-"}), key
     assert results["floor"]["rows"] == results["workload"]["events"]
 
     table = parse_table(output.read_text(), "tiny")
