@@ -79,6 +79,8 @@ def test_import_refuses_malformed_json_and_unknown_verbs(
         ("{not json", "not valid JSON"),
         (json.dumps({"verb": "frobnicate", "reference": "IMP-1"}), "frobnicate"),
         (json.dumps({"reference": "IMP-1"}), '"verb"'),
+        (json.dumps({**INVOLVE, "reference": 7}), '"reference" must be text, not 7'),
+        (json.dumps({**INVOLVE, "verb": ["involve"]}), '"verb" must be text'),
         (json.dumps({**INVOLVE, "on": "20/01/2026"}), "YYYY-MM-DD"),
         (json.dumps({**INVOLVE, "recorded_at": "yesterday"}), "ISO time"),
         (json.dumps({**INVOLVE, "recorded_at": "2026-01-22T09:30"}), "time zone"),
@@ -136,3 +138,28 @@ def test_by_may_follow_the_verb(ctrack: Callable[..., Result]) -> None:
     )
     history = ctrack("history", "CT-001", "--json").json()
     assert [fact["recorded_by"] for fact in history] == ["alice", "bob", "carol"]
+
+
+def test_opening_a_stored_reference_names_the_first_bad_line(
+    ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
+) -> None:
+    """Openings are checked against the store in batches; the error is still the first
+    bad line's, even when a later line is bad in another way."""
+    assert ctrack("import", str(write_lines(tmp_path / "first.jsonl", OPEN))).code == 0
+    before = event_count()
+    other = {**OPEN, "reference": "IMP-2"}
+    later_bad = {**INVOLVE, "reference": "IMP-2", "sector": "charity"}
+    for lines, number, words in (
+        ((other, OPEN, INVOLVE), 2, "already exists"),
+        ((other, INVOLVE, {**OPEN, "reference": "imp-1"}, later_bad), 3, "already exists"),
+        ((other, {**INVOLVE, "reference": "IMP-2"}, later_bad, OPEN), 3, "charity"),
+    ):
+        file = write_lines(tmp_path / "again.jsonl", *lines)
+        result = ctrack("import", str(file))
+        assert result.code == 2
+        assert f"line {number}:" in result.err and words in result.err, result.err
+        assert event_count() == before
+    file = write_lines(tmp_path / "twice.jsonl", other, {**OPEN, "reference": "imp-2"})
+    result = ctrack("import", str(file))
+    assert result.code == 2 and "line 2:" in result.err and "already exists" in result.err
+    assert event_count() == before

@@ -5,16 +5,19 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 from uuid import UUID, uuid4
 
+import msgpack
 import pytest
 from ctrack_helpers import Result, version_1_opening
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic, register_topic, resolve_topic
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -241,6 +244,163 @@ def test_a_real_sqlite_store_gives_back_the_same_types(tmp_path: Path) -> None:
     assert str(funding.value) == "2000.00"
     assert all(e.timestamp.tzinfo is not None for e in read)
     assert exercise.value == Decimal("1500.10") and exercise.mechanism is Mechanism.GRANT
+
+
+# -- the older extension-type encoding ---------------------------------------------------
+
+
+def old_encoding(event: ev.ExerciseEvent) -> StoredEvent:
+    """The event as the mapper stored it before the JSON-mode encoding: a python-mode dump
+    packed with extension types for Decimal, date, datetime, UUID and tuples."""
+    state = event.model_dump()
+    originator_id = state.pop("originator_id")
+    originator_version = state.pop("originator_version")
+    if type(event).class_version > 1:
+        state["class_version"] = type(event).class_version
+    return StoredEvent(
+        originator_id=originator_id,
+        originator_version=originator_version,
+        topic=type(event).TOPIC,
+        state=MsgpackTranscoder().encode(state),
+    )
+
+
+def assert_same_event(back: Any, event: ev.ExerciseEvent) -> None:
+    assert type(back) is type(event)
+    assert back == event
+    for name in type(event).model_fields:
+        original, restored = getattr(event, name), getattr(back, name)
+        assert type(restored) is type(original) or (
+            isinstance(original, date) and type(restored) in (date, datetime)
+        ), name
+        if isinstance(original, Decimal):
+            assert str(restored) == str(original), name
+        if isinstance(original, datetime):
+            assert restored.utcoffset() == original.utcoffset(), name
+
+
+def test_new_events_are_plain_msgpack_without_extension_types() -> None:
+    for event in EVENTS:
+        state = msgpack.unpackb(mapper().to_stored_event(event).state, raw=False)
+        assert not any(isinstance(v, msgpack.ExtType) for v in state.values())
+        assert all(isinstance(v, str | int | bool | None) for v in state.values()), state
+        assert "originator_id" not in state and "originator_version" not in state
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=[type(e).__name__ for e in EVENTS])
+def test_both_encodings_read_back_to_the_same_event(event: ev.ExerciseEvent) -> None:
+    old = old_encoding(event)
+    new = mapper().to_stored_event(event)
+    assert old.state != new.state
+    assert_same_event(mapper().to_domain_event(old), event)
+    assert_same_event(mapper().to_domain_event(new), event)
+
+
+def test_events_stored_in_the_old_encoding_in_a_real_store_still_read(tmp_path: Path) -> None:
+    def opening(reference: str) -> CommissioningExercise:
+        return CommissioningExercise.open(
+            reference=reference,
+            title="t",
+            commissioner="c",
+            value="12.30",
+            mechanism="grant",
+            regime="grant",
+            profile="national",
+            on=LATER,
+            recorded_by=BY,
+        )
+
+    cancelled, current = opening("CT-OLD-2"), opening("CT-OLD-3")
+    cancelled.cancel(reason="no longer needed", on=LATER, recorded_by=BY)
+    current.involve(organisation="Carers Hub", sector="vcs", activity="co-design", on=LATER,
+                    recorded_by=BY)  # fmt: skip
+    histories = {
+        "CT-SER": EVENTS[:-1],
+        "CT-OLD-2": cancelled.collect_events(),
+        "CT-OLD-3": current.collect_events(),
+    }
+    written = [event for events in histories.values() for event in events]
+    assert {type(e) for e in written} == set(ev.EVENT_TYPES)
+    path = tmp_path / "old-encoding.sqlite"
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER), user=BY) as tracker:
+        tracker.app.recorder.insert_events([old_encoding(e) for e in written])
+    with closing(sqlite3.connect(path)) as connection:
+        states = [row[0] for row in connection.execute("SELECT state FROM stored_events")]
+    assert len(states) == len(written)
+    assert all(
+        any(isinstance(v, msgpack.ExtType) for v in msgpack.unpackb(s, raw=False).values())
+        for s in states
+    )  # really stored the old way
+
+    with Tracker(StoreConfig.sqlite(path), clock=Clock(LATER), user=BY) as tracker:
+        for reference, events in histories.items():
+            read = tracker.history(reference)
+            assert len(read) == len(events)
+            for back, event in zip(read, events, strict=True):
+                assert_same_event(back, event)
+        # old and new encodings side by side: the exercise takes new facts, views rebuild
+        tracker.record("CT-OLD-3", "advance", to_phase="plan")
+        assert len(tracker.history("CT-OLD-3")) == 3
+        assert tracker.exercise("CT-OLD-3").value == Decimal("12.30")
+        tracker.replay(restart=True)
+        assert {row["reference"] for row in tracker.summaries()} == set(histories)
+
+
+class Probe(ev.ExerciseEvent):
+    """A test-only event with every kind of value the mapper must give back typed."""
+
+    TOPIC = "tests.serialisation:Probe"
+    amount: Decimal
+    day: date
+    moment: datetime
+    ident: UUID
+    sector: Sector
+    pair: tuple[int, str]
+    days: tuple[date, ...]
+    maybe: Decimal | None = None
+
+
+register_topic(Probe.TOPIC, Probe)
+
+
+@pytest.mark.parametrize("encode", [lambda e: mapper().to_stored_event(e), old_encoding])
+def test_tuples_enums_uuids_and_offsets_come_back_as_themselves(
+    encode: Callable[[ev.ExerciseEvent], StoredEvent],
+) -> None:
+    probe = Probe(
+        originator_id=uuid4(),
+        originator_version=3,
+        timestamp=datetime(2026, 1, 22, 9, 30, 0, 123456, tzinfo=UTC),
+        on=LATER,
+        recorded_by=BY,
+        amount=Decimal("10.50"),
+        day=date(2026, 3, 31),
+        moment=datetime(2026, 3, 31, 23, 59, tzinfo=timezone(timedelta(hours=1))),
+        ident=uuid4(),
+        sector=Sector.VCS,
+        pair=(7, "seven"),
+        days=(date(2026, 1, 1), date(2026, 1, 2)),
+    )
+    back = mapper().to_domain_event(encode(probe))
+    assert_same_event(back, probe)
+    assert isinstance(back, Probe)
+    assert back.pair == (7, "seven") and type(back.pair) is tuple
+    assert all(type(d) is date for d in back.days) and type(back.days) is tuple
+    assert back.sector is Sector.VCS
+    assert back.moment.utcoffset() == timedelta(hours=1)
+    assert back.maybe is None
+
+
+def test_event_fields_have_no_ambiguous_types() -> None:
+    """The JSON-mode encoding leans on each field's annotation to restore its type: an
+    ``Any`` (or a union of two types a string could be) would come back as a string."""
+    for cls in ev.EVENT_TYPES:
+        for name, field in cls.model_fields.items():
+            annotation = field.annotation
+            assert annotation is not Any, (cls.__name__, name)
+            members = [a for a in get_args(annotation) if a is not type(None)]
+            if get_origin(annotation) in (Union, UnionType):
+                assert len(members) == 1, (cls.__name__, name, annotation)
 
 
 # -- the transcoder on its own ---------------------------------------------------------

@@ -14,6 +14,8 @@ from commission_tracker.aggregates.events import ExerciseEvent
 from commission_tracker.aggregates.exercise import CommissioningExercise
 from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
 
+SQLITE_RECORDER_TOPIC = "commission_tracker.application.recorders:SQLiteEventRecorder"
+
 
 def project_exercise(
     exercise: CommissioningExercise | None, facts: Iterable[ExerciseEvent]
@@ -40,6 +42,9 @@ class CommissioningApplication(Application[UUID]):
         ``POSTGRES_SCHEMA``, ``COMPRESSOR_TOPIC``... from ``os.environ``)."""
         settings = dict(type(self).env)
         settings.update(env or {})
+        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+            # Batches of events go in with one statement (see ``recorders``).
+            settings.setdefault("APPLICATION_RECORDER_TOPIC", SQLITE_RECORDER_TOPIC)
         return Environment(name, settings)
 
     def get_exercise(self, ident: UUID, version: int | None = None) -> CommissioningExercise:

@@ -1,10 +1,17 @@
 """Stored-event encoding: pydantic events to msgpack and back, with types intact.
 
-Events are dumped by pydantic (python mode, so ``Decimal``, ``date``, ``datetime`` and
-``UUID`` stay themselves), packed by msgpack with an extension type for each of those, and
-on the way back validated by the event's own model, which restores enums and nested values
-from the field annotations. Old event shapes are upgraded by the event class's
-``upcast_vN_vM`` methods before validation, so stored history is never rewritten.
+Events are dumped by pydantic in JSON mode (``Decimal``, ``date``, ``datetime``, ``UUID``
+and enums become strings, tuples lists) and packed by plain msgpack; on the way back they
+are validated by the event's own model, which restores every type from the field
+annotations. Event fields are all concrete types (no ``Any``, no ambiguous unions), so the
+annotation alone says what a string was.
+
+Events written before that encoding carry msgpack extension types for ``Decimal``, ``date``,
+``datetime``, ``UUID`` and tuples; ``MsgpackTranscoder`` still decodes them (and still
+encodes arbitrary values that way), so both encodings read back to the same events.
+
+Old event shapes are upgraded by the event class's ``upcast_vN_vM`` methods before
+validation, so stored history is never rewritten.
 """
 
 from __future__ import annotations
@@ -92,43 +99,66 @@ class MsgpackTranscoder(Transcoder):
         return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
 
 
+_ENVELOPE = {"originator_id", "originator_version"}
+"""Stored in their own columns, not in the state."""
+
+
 class PydanticMapper(Mapper[UUID]):
-    """Maps pydantic domain events to stored events through the msgpack transcoder."""
+    """Maps pydantic domain events to stored events: JSON-mode dumps packed by msgpack,
+    read back through the transcoder (which also reads the older extension-type
+    encoding)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._packer = msgpack.Packer(use_bin_type=True)
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         if not isinstance(domain_event, ExerciseEvent):
             return super().to_stored_event(domain_event)
-        state = domain_event.model_dump()
-        originator_id = state.pop("originator_id")
-        originator_version = state.pop("originator_version")
-        class_version = type(domain_event).class_version
-        if class_version > 1:
-            state["class_version"] = class_version
+        cls = type(domain_event)
+        # What ``model_dump(mode="json", exclude=...)`` does, without its Python wrapper.
+        state = cls.__pydantic_serializer__.to_python(domain_event, mode="json", exclude=_ENVELOPE)
+        if cls.class_version > 1:
+            state["class_version"] = cls.class_version
+        try:
+            packed = self._packer.pack(state)
+        except Exception:
+            self._packer.reset()  # a failed pack leaves part of it in the buffer
+            raise
         return StoredEvent(
-            originator_id=originator_id,
-            originator_version=originator_version,
-            topic=get_topic(type(domain_event)),
-            state=self.transcoder.encode(state),
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(cls),
+            state=packed,
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         cls = resolve_topic(stored_event.topic)
         if not (isinstance(cls, type) and issubclass(cls, ExerciseEvent)):
             return super().to_domain_event(stored_event)
+        originator_id = stored_event.originator_id
+        return self.exercise_event(
+            cls,
+            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id)),
+            stored_event.originator_version,
+            stored_event.state,
+        )
+
+    def exercise_event(
+        self, cls: type[ExerciseEvent], originator_id: UUID, originator_version: int, data: bytes
+    ) -> ExerciseEvent:
+        """The event of class ``cls`` stored as ``data`` (either encoding), upcast."""
         try:
-            state: dict[str, Any] = self.transcoder.decode(stored_event.state)
+            state: dict[str, Any] = self.transcoder.decode(data)
         except Exception as error:
             raise MapperDeserialisationError(
-                f"Stored event {stored_event.originator_id} #{stored_event.originator_version} "
-                f"({stored_event.topic}) cannot be read: {error}"
+                f"Stored event {originator_id} #{originator_version} "
+                f"({cls.TOPIC}) cannot be read: {error}"
             ) from error
         from_version = state.pop("class_version", 1)
         while from_version < cls.class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
-        originator_id = stored_event.originator_id
-        state["originator_id"] = (
-            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
-        )
-        state["originator_version"] = stored_event.originator_version
+        state["originator_id"] = originator_id
+        state["originator_version"] = originator_version
         return cls.model_validate(state)

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -36,10 +36,12 @@ from commission_tracker.aggregates.exercise import CommissioningExercise, exerci
 from commission_tracker.application.app import CommissioningApplication
 from commission_tracker.application.clock import Clock, parse_date
 from commission_tracker.application.store import StoreConfig
-from commission_tracker.projections import queries
-from commission_tracker.projections.runner import ProgressCallback, Projector
-from commission_tracker.projections.views import CommissioningViews
-from commission_tracker.rules.profiles import load_profile
+
+# The views and the rules are imported by the methods that use them: showing an
+# exercise or its history needs neither, and importing them would slow its start-up.
+if TYPE_CHECKING:
+    from commission_tracker.projections.runner import ProgressCallback, Projector
+    from commission_tracker.projections.views import CommissioningViews
 
 USER_ENV = "CTRACK_USER"
 RETRIES = 5
@@ -96,6 +98,9 @@ def parse_command(text: str) -> dict[str, Any]:
         raise InvalidFact(f"the line is not valid JSON ({error.msg}).") from None
     if not isinstance(command, dict) or "verb" not in command or "reference" not in command:
         raise InvalidFact('each line must be a JSON object with "verb" and "reference".')
+    for key in ("verb", "reference"):
+        if not isinstance(command[key], str):
+            raise InvalidFact(f'"{key}" must be text, not {json.dumps(command[key])}.')
     for key in DATE_FIELDS & command.keys():
         if command[key] is not None:
             command[key] = parse_date(str(command[key]), key)
@@ -142,6 +147,8 @@ class Tracker:
         with self.store.setup_lock():
             self.app = self._construct_application()
             if project and self.store.kind == "postgres":
+                from commission_tracker.projections.runner import Projector
+
                 self._projector = Projector(self.app, self.store.kind)
         if project:
             self.on_saved(self.refresh)
@@ -150,6 +157,8 @@ class Tracker:
     def projector(self) -> Projector:
         """The views of this store (created on first use)."""
         if self._projector is None:
+            from commission_tracker.projections.runner import Projector
+
             self._projector = Projector(self.app, self.store.kind)
         return self._projector
 
@@ -199,6 +208,8 @@ class Tracker:
             raise DuplicateReference(f"An exercise with reference {reference} already exists.")
         facts.setdefault("recorded_by", self.user)
         if "profile" in facts:
+            from commission_tracker.rules.profiles import load_profile
+
             load_profile(facts["profile"])  # an unknown profile is a clear error
         exercise = CommissioningExercise.open(
             reference=reference, on=on or self.clock.today(), **facts
@@ -249,64 +260,168 @@ class Tracker:
         recorded time. Every line is checked before anything is written; the first bad
         line stops the import with its line number, and nothing is stored.
         """
-        touched: dict[UUID, CommissioningExercise] = {}
-        opened: set[UUID] = set()
-        count = 0
-        for number, line in enumerate(lines, start=1):
-            text = line.strip()
-            if not text:
-                continue
-            try:
-                command = parse_command(text)
-                verb = command.pop("verb")
-                reference = command.pop("reference")
-                ident = exercise_id(reference)
-                command.setdefault("recorded_by", self.user)
-                if verb == "open":
-                    if ident in touched or ident in self.app.repository:
-                        raise DuplicateReference(
-                            f"An exercise with reference {reference} already exists."
+        import itertools
+
+        from eventsourcing.persistence import StoredEvent
+
+        from commission_tracker.application import bulk
+        from commission_tracker.application.recorders import recorded_originators
+        from commission_tracker.projections.projection import rows_for
+
+        def not_stored(reference: str) -> CommissioningExercise:
+            # The store holds none of a shared import's exercises (checked before).
+            raise ExerciseNotFound(f"No exercise has the reference {reference}.")
+
+        def apply(
+            numbered: Iterable[tuple[int, str]],
+            load: Callable[[str], CommissioningExercise] | None,
+            where: list[int],
+        ) -> tuple[dict[UUID, CommissioningExercise], set[UUID], int]:
+            """Apply each line in memory, raising ``InvalidFact`` at the first bad one
+            (``where`` holds the number of the line being applied). ``load`` reads an
+            exercise from the store; without it the store is never read (a worker's
+            share, whose exercises the caller has found the store does not hold)."""
+            touched: dict[UUID, CommissioningExercise] = {}
+            opened: set[UUID] = set()
+            count = 0
+            # Openings are checked against the store a batch at a time, not one query
+            # each; before any line's error is raised, the openings above it are checked
+            # first, so the error named is still that of the first bad line.
+            unchecked: list[tuple[int, str, UUID]] = []
+
+            def check_openings() -> None:
+                if load is None:
+                    return
+                found = recorded_originators(self.app.recorder, [i for _, _, i in unchecked])
+                for number, reference, ident in unchecked:
+                    if ident in found:
+                        raise InvalidFact(
+                            f"{source}, line {number}: An exercise with reference {reference} "
+                            "already exists."
                         )
-                    if "profile" in command:
-                        load_profile(command["profile"])
-                    command.setdefault("on", self.clock.today())
-                    touched[ident] = CommissioningExercise.open(reference=reference, **command)
-                    opened.add(ident)
-                else:
-                    if verb not in COMMANDS:
-                        raise InvalidFact(f"'{verb}' is not a ctrack verb.")
-                    if verb != "consult":
+                unchecked.clear()
+
+            for number, line in numbered:
+                where[0] = number
+                text = line.strip()
+                if not text:
+                    continue
+                try:
+                    command = parse_command(text)
+                    verb = command.pop("verb")
+                    reference = command.pop("reference")
+                    ident = exercise_id(reference)
+                    command.setdefault("recorded_by", self.user)
+                    if verb == "open":
+                        if ident in touched:
+                            raise DuplicateReference(
+                                f"An exercise with reference {reference} already exists."
+                            )
+                        if "profile" in command:
+                            from commission_tracker.rules.profiles import load_profile
+
+                            load_profile(command["profile"])
                         command.setdefault("on", self.clock.today())
-                    if ident not in touched:
-                        touched[ident] = self.exercise(reference)
-                    COMMANDS[verb](touched[ident], **command)
-            except CommissioningError as error:
-                raise InvalidFact(f"{source}, line {number}: {error}") from None
-            except (KeyError, TypeError) as error:
-                raise InvalidFact(
-                    f"{source}, line {number}: the command is missing or has an unknown "
-                    f"field ({error})."
-                ) from None
-            count += 1
-        pending = [event for exercise in touched.values() for event in exercise.collect_events()]
-        if pending:
-            before = self.app.recorder.max_notification_id() or 0
+                        touched[ident] = CommissioningExercise.open(reference=reference, **command)
+                        opened.add(ident)
+                        unchecked.append((number, reference, ident))
+                    else:
+                        if verb not in COMMANDS:
+                            raise InvalidFact(f"'{verb}' is not a ctrack verb.")
+                        if verb != "consult":
+                            command.setdefault("on", self.clock.today())
+                        if ident not in touched:
+                            touched[ident] = (load or not_stored)(reference)
+                        COMMANDS[verb](touched[ident], **command)
+                except CommissioningError as error:
+                    check_openings()
+                    raise InvalidFact(f"{source}, line {number}: {error}") from None
+                except (KeyError, TypeError) as error:
+                    check_openings()
+                    raise InvalidFact(
+                        f"{source}, line {number}: the command is missing or has an unknown "
+                        f"field ({error})."
+                    ) from None
+                count += 1
+            check_openings()
+            return touched, opened, count
+
+        def work(share: bulk.Numbered) -> tuple[int, str, Any]:
+            """In a worker: apply a share of the lines, encode its events, make its rows."""
+            where = [0]
             try:
-                self.app.events.put(pending)
+                touched, opened, count = apply(share, None, where)
+            except InvalidFact as error:
+                return where[0], str(error), None
+            exercises = []
+            for ident, exercise in touched.items():
+                stored = [
+                    (s.originator_version, s.topic, s.state)
+                    for s in map(self.app.mapper.to_stored_event, exercise.collect_events())
+                ]
+                rows = (rows_for(exercise), exercise.version) if self._project else None
+                exercises.append((ident, stored, rows))
+            return 0, "", (exercises, len(opened), count)
+
+        # A large import is shared among worker processes (see ``bulk``) unless some of
+        # its exercises already have history in the store.
+        numbered: Iterable[tuple[int, str]] = enumerate(lines, start=1)
+        head = list(itertools.islice(numbered, bulk.PARALLEL_MIN_LINES))
+        shares: list[bulk.Numbered] = []
+        idents: list[UUID] = []
+        if len(head) == bulk.PARALLEL_MIN_LINES and bulk.workers() > 1:
+            head.extend(numbered)
+            numbered = ()
+            shares, idents = bulk.deal(head, bulk.workers())
+            if recorded_originators(self.app.recorder, idents):
+                shares = []
+        exercises: list[CommissioningExercise] = []
+        rows: list[Any] | None = None
+        if shares:
+            results = bulk.run(shares, work)
+            failures = [(number, message) for number, message, _ in results if number]
+            if failures:
+                raise InvalidFact(min(failures)[1])
+            made = {ident: made for _, _, result in results for ident, *made in result[0]}
+            in_order = [made[ident] for ident in idents if ident in made]
+            stored = [
+                StoredEvent(ident, version, topic, state)
+                for ident in idents
+                if ident in made
+                for version, topic, state in made[ident][0]
+            ]
+            rows = [exercise_rows for _, exercise_rows in in_order]
+            count = sum(result[2] for _, _, result in results)
+            opened_count = sum(result[1] for _, _, result in results)
+        else:
+            touched, opened, count = apply(itertools.chain(head, numbered), self.exercise, [0])
+            exercises = list(touched.values())
+            pending = [event for exercise in exercises for event in exercise.collect_events()]
+            # Every event is encoded before anything is written, in one transaction.
+            stored = list(map(self.app.mapper.to_stored_event, pending))
+            opened_count = len(opened)
+        if stored:
+            try:
+                ids = self.app.recorder.insert_events(stored)
             except (IntegrityError, OperationalError):
                 raise ConcurrentChange(
                     "The store was changed by someone else during the import; nothing was "
                     "imported, try again."
                 ) from None
-            after = before + len(pending)
-            # The imported exercises are in memory: the views take them from here rather
-            # than reading them back, when nothing else happened in between.
-            if not (
+            # The imported exercises are in memory (or their rows are made): the views take
+            # them from here rather than reading them back, when the import took one
+            # unbroken run of positions and nothing else happened in between.
+            recorded = bool(
                 self._project
-                and self.projector.record_saved(list(touched.values()), before=before, after=after)
-            ):
+                and ids
+                and ids[-1] - ids[0] + 1 == len(stored)
+                and self.projector.record_saved(
+                    exercises, before=ids[0] - 1, after=ids[-1], rows=rows
+                )
+            )
+            if not recorded:
                 self._saved()
-        return ImportResult(commands=count, events=len(pending), opened=len(opened))
+        return ImportResult(commands=count, events=len(stored), opened=opened_count)
 
     def _saved(self, exercise: CommissioningExercise | None = None) -> None:
         if exercise is not None and self._project:
@@ -369,27 +484,48 @@ class Tracker:
         self, *, phase: str | None = None, status: str | None = None
     ) -> list[dict[str, Any]]:
         """The portfolio's headline facts, from the views."""
+        from commission_tracker.projections import queries
+
         return queries.exercises(self.views, phase=phase, status=status)
 
     def flags(self, *, rule: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every breach, justified breach and at-risk check in the portfolio, as of today."""
+        from commission_tracker.projections import queries
+
         return queries.flags(self.views, self.clock.today(), rule=rule, status=status)
+
+    def flags_json(self, *, rule: str | None = None, status: str | None = None) -> bytes:
+        """:meth:`flags` as one compact JSON document in UTF-8 (what ``flags --json``
+        prints when piped), assembled from stored text without decoding it."""
+        from commission_tracker.projections import queries
+
+        return queries.flags_json(self.views, self.clock.today(), rule=rule, status=status)
 
     def compliance(self, reference: str) -> list[dict[str, Any]]:
         """Every check on one exercise, as of today."""
         self.exercise(reference)  # an unknown reference is a clear error
+        from commission_tracker.projections import queries
+
         return queries.compliance(self.views, str(exercise_id(reference)), self.clock.today())
 
     def involvement(self, *, by: str = "exercise") -> dict[str, Any]:
+        from commission_tracker.projections import queries
+
         return queries.involvement(self.views, by=by)
 
     def deadlines(self, *, within: int = 30) -> list[dict[str, Any]]:
+        from commission_tracker.projections import queries
+
         return queries.deadlines(self.views, self.clock.today(), within)
 
     def evaluation(self) -> dict[str, Any]:
+        from commission_tracker.projections import queries
+
         return queries.evaluation(self.views, self.clock.today())
 
     def dashboard(self, *, within: int = 30) -> dict[str, Any]:
+        from commission_tracker.projections import queries
+
         return queries.dashboard(self.views, self.clock.today(), within)
 
     def replay(

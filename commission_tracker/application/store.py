@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import platformdirs
-
 from commission_tracker.aggregates.errors import CommissioningError
 
 STORE_ENV = "CTRACK_STORE"
@@ -31,6 +29,8 @@ class StoreError(CommissioningError):
 
 def default_store_path() -> Path:
     """The store used when none is named: in the user's data directory."""
+    import platformdirs  # only when no store is named
+
     return Path(platformdirs.user_data_dir("commission-tracker")) / DEFAULT_STORE_NAME
 
 

@@ -8,10 +8,11 @@ user can cause print one sentence to stderr and exit 2, with nothing written.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from commission_tracker.aggregates.errors import CommissioningError
 from commission_tracker.aggregates.values import (
@@ -345,38 +346,80 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-def build_parser() -> Parser:
-    parser = Parser(
-        prog="ctrack",
-        description=DESCRIPTION,
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--store",
-        metavar="PATH|URL",
-        help="SQLite file or postgresql:// URL (default: CTRACK_STORE, else the user data dir)",
-    )
-    parser.add_argument(
-        "--today", metavar="YYYY-MM-DD", help="fix 'today' for reproducible runs (CTRACK_TODAY)"
-    )
-    parser.add_argument("--by", metavar="NAME", help="who is recording (CTRACK_USER, else login)")
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
-    verbs.required = True
+class _Unbuilt:
+    """A verb's sub-parser, not built yet: ``build`` makes it."""
 
-    sub = verbs.add_parser("open", help="Open a new commissioning exercise.")
-    sub.description = "Open a new commissioning exercise; it starts in the analyse phase."
+    __slots__ = ("build",)
+
+    def __init__(self, build: Callable[[], Parser]) -> None:
+        self.build = build
+
+
+class _VerbParsers(dict[str, Any]):
+    """The verbs' sub-parsers by name, each built at its first look-up.
+
+    argparse looks up only the invoked verb's sub-parser (``--help`` lists the verbs from
+    their summaries), so a command builds one sub-parser rather than all of them: each
+    argument costs a help formatter and each parser gettext look-ups on disk.
+    """
+
+    def __getitem__(self, verb: str) -> Any:
+        parser = super().__getitem__(verb)
+        if isinstance(parser, _Unbuilt):
+            parser = parser.build()
+            self[verb] = parser
+        return parser
+
+
+if TYPE_CHECKING:
+    _SubParsers = argparse._SubParsersAction[Parser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
+
+class _Verbs(_SubParsers):
+    """argparse's sub-parsers action, with sub-parsers built only when their verb is used."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parsers = _VerbParsers()
+        self._name_parser_map = self.choices = self._parsers
+
+    def add_verb(
+        self,
+        name: str,
+        arguments: Callable[[Parser], object],
+        *,
+        help: str,
+        description: str | None = None,
+    ) -> None:
+        """``add_parser(name, help=help, description=description)``, then ``arguments``
+        adds the verb's arguments to it, once the verb is invoked."""
+        # What add_parser does: the summary for 'ctrack --help', the verb's prog.
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
+        prog = f"{self._prog_prefix} {name}"
+
+        def build() -> Parser:
+            parser = self._parser_class(prog=prog, description=description)
+            arguments(parser)
+            return parser
+
+        self._parsers[name] = _Unbuilt(build)
+
+
+def _open_arguments(sub: Parser) -> None:
     sub.add_argument("reference", help="the exercise's reference, unique in the store")
     _add_options(sub, OPEN_OPTIONS)
     _add_by(sub)
 
-    for verb, (summary, options) in RECORDING_VERBS.items():
-        sub = verbs.add_parser(verb, help=summary, description=summary)
-        sub.add_argument("reference", help="the exercise's reference")
-        _add_options(sub, options)
-        _add_by(sub)
 
-    sub = verbs.add_parser("show", help="Show one exercise.", description="Show one exercise.")
+def _recording_arguments(options: Sequence[Option], sub: Parser) -> None:
+    sub.add_argument("reference", help="the exercise's reference")
+    _add_options(sub, options)
+    _add_by(sub)
+
+
+def _show_arguments(sub: Parser) -> None:
     sub.add_argument("reference")
     sub.add_argument(
         "--as-at",
@@ -394,80 +437,40 @@ def build_parser() -> Parser:
     )
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "history",
-        help="Every fact recorded on an exercise, in order.",
-        description="Every fact recorded on an exercise, in order, with both clocks.",
-    )
+
+def _reference_arguments(sub: Parser) -> None:
     sub.add_argument("reference")
     _add_json(sub)
 
-    sub = verbs.add_parser("list", help="List exercises.", description="List exercises.")
+
+def _list_arguments(sub: Parser) -> None:
     sub.add_argument("--phase", choices=_choices(Phase))
     sub.add_argument("--status", choices=["open", "closed", "cancelled"])
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "import",
-        help="Record many facts at once from a JSON Lines file, all or nothing.",
-        description="Record many facts at once: one JSON object per line, e.g. "
-        '{"verb": "involve", "reference": "GLO-1", "on": "2026-01-20", "organisation": '
-        '"Carers Gloucestershire", "sector": "vcs", "activity": "needs-evidence"}. '
-        "Every line is checked first; a bad line stops the import and nothing is stored.",
-    )
+
+def _import_arguments(sub: Parser) -> None:
     sub.add_argument("file", help="JSON Lines file, or - for standard input")
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "flags",
-        help="Every breach, justified breach and at-risk check, portfolio-wide.",
-        description="Every breach, justified breach and at-risk check in the portfolio, "
-        "as of today (--today).",
-    )
+
+def _flags_arguments(sub: Parser) -> None:
     sub.add_argument("--rule", help="only this rule id, e.g. notice-period")
     sub.add_argument("--status", choices=["breach", "justified", "at-risk"])
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "compliance",
-        help="Every check on one exercise, compliant ones included.",
-        description="Every Compact check on one exercise, with figures, evidence and source.",
-    )
-    sub.add_argument("reference")
-    _add_json(sub)
 
-    sub = verbs.add_parser(
-        "involvement",
-        help="VCS involvement per phase, per exercise and over time.",
-        description="VCS organisations and activities per phase (analyse, plan, do, review), "
-        "per exercise, and for the portfolio by quarter or by cycle.",
-    )
+def _involvement_arguments(sub: Parser) -> None:
     sub.add_argument("--by", choices=["exercise", "quarter", "cycle"], default="exercise")
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "deadlines",
-        help="What must happen soon to stay compliant.",
-        description="Pending checks whose last compliant day falls within --within days "
-        "(overdue ones included), soonest first.",
-    )
+
+def _deadlines_arguments(sub: Parser) -> None:
     sub.add_argument("--within", type=_count, default=30, metavar="DAYS", help="default 30")
     _add_json(sub)
 
-    sub = verbs.add_parser(
-        "evaluate",
-        help="The Compact evaluation toolkit's questions, answered in figures.",
-        description="Answers from the record: how often three months' notice was given, the "
-        "share of 12-week consultations, VCS involvement before the do phase, open breaches.",
-    )
-    _add_json(sub)
 
-    sub = verbs.add_parser(
-        "replay",
-        help="Rebuild every projection from the event log.",
-        description="Rebuild every view from the event log, a page at a time. An interrupted "
-        "replay resumes where it stopped; --restart starts again from the first event.",
-    )
+def _replay_arguments(sub: Parser) -> None:
     sub.add_argument("--restart", action="store_true", help="discard a half-done rebuild")
     sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sub.add_argument(
@@ -478,21 +481,118 @@ def build_parser() -> Parser:
         help="at most N events per transaction (default 10,000)",
     )
 
-    sub = verbs.add_parser(
+
+def _demo_arguments(sub: Parser) -> None:
+    sub.add_argument("--force", action="store_true", help="add them even if the store has data")
+    _add_json(sub)
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="ctrack",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--store",
+        metavar="PATH|URL",
+        help="SQLite file or postgresql:// URL (default: CTRACK_STORE, else the user data dir)",
+    )
+    parser.add_argument(
+        "--today", metavar="YYYY-MM-DD", help="fix 'today' for reproducible runs (CTRACK_TODAY)"
+    )
+    parser.add_argument("--by", metavar="NAME", help="who is recording (CTRACK_USER, else login)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser, action=_Verbs)
+    assert isinstance(verbs, _Verbs)
+    verbs.required = True
+
+    verbs.add_verb(
+        "open",
+        _open_arguments,
+        help="Open a new commissioning exercise.",
+        description="Open a new commissioning exercise; it starts in the analyse phase.",
+    )
+    for verb, (summary, options) in RECORDING_VERBS.items():
+        verbs.add_verb(
+            verb,
+            functools.partial(_recording_arguments, options),
+            help=summary,
+            description=summary,
+        )
+    verbs.add_verb(
+        "show", _show_arguments, help="Show one exercise.", description="Show one exercise."
+    )
+    verbs.add_verb(
+        "history",
+        _reference_arguments,
+        help="Every fact recorded on an exercise, in order.",
+        description="Every fact recorded on an exercise, in order, with both clocks.",
+    )
+    verbs.add_verb("list", _list_arguments, help="List exercises.", description="List exercises.")
+    verbs.add_verb(
+        "import",
+        _import_arguments,
+        help="Record many facts at once from a JSON Lines file, all or nothing.",
+        description="Record many facts at once: one JSON object per line, e.g. "
+        '{"verb": "involve", "reference": "GLO-1", "on": "2026-01-20", "organisation": '
+        '"Carers Gloucestershire", "sector": "vcs", "activity": "needs-evidence"}. '
+        "Every line is checked first; a bad line stops the import and nothing is stored.",
+    )
+    verbs.add_verb(
+        "flags",
+        _flags_arguments,
+        help="Every breach, justified breach and at-risk check, portfolio-wide.",
+        description="Every breach, justified breach and at-risk check in the portfolio, "
+        "as of today (--today).",
+    )
+    verbs.add_verb(
+        "compliance",
+        _reference_arguments,
+        help="Every check on one exercise, compliant ones included.",
+        description="Every Compact check on one exercise, with figures, evidence and source.",
+    )
+    verbs.add_verb(
+        "involvement",
+        _involvement_arguments,
+        help="VCS involvement per phase, per exercise and over time.",
+        description="VCS organisations and activities per phase (analyse, plan, do, review), "
+        "per exercise, and for the portfolio by quarter or by cycle.",
+    )
+    verbs.add_verb(
+        "deadlines",
+        _deadlines_arguments,
+        help="What must happen soon to stay compliant.",
+        description="Pending checks whose last compliant day falls within --within days "
+        "(overdue ones included), soonest first.",
+    )
+    verbs.add_verb(
+        "evaluate",
+        _add_json,
+        help="The Compact evaluation toolkit's questions, answered in figures.",
+        description="Answers from the record: how often three months' notice was given, the "
+        "share of 12-week consultations, VCS involvement before the do phase, open breaches.",
+    )
+    verbs.add_verb(
+        "replay",
+        _replay_arguments,
+        help="Rebuild every projection from the event log.",
+        description="Rebuild every view from the event log, a page at a time. An interrupted "
+        "replay resumes where it stopped; --restart starts again from the first event.",
+    )
+    verbs.add_verb(
         "profiles",
+        _add_json,
         help="List the Compact profiles (shipped and your own).",
         description="List the Compact profiles. Add your own Compact by dropping a TOML file "
         "in the user profiles folder or in the folder named by CTRACK_PROFILES.",
     )
-    _add_json(sub)
-
-    sub = verbs.add_parser(
+    verbs.add_verb(
         "demo",
+        _demo_arguments,
         help="Fill the store with about 30 realistic exercises.",
         description="Fill the store with about 30 realistic exercises drawn from the seeds.",
     )
-    sub.add_argument("--force", action="store_true", help="add them even if the store has data")
-    _add_json(sub)
     return parser
 
 
@@ -556,7 +656,10 @@ def _import(args: argparse.Namespace, tracker: Tracker) -> int:
 
 
 def _flags(args: argparse.Namespace, tracker: Tracker) -> int:
-    output.checks(tracker.flags(rule=args.rule, status=args.status), as_json=args.json)
+    if args.json:
+        output.emit_json_utf8(tracker.flags_json(rule=args.rule, status=args.status))
+        return EXIT_OK
+    output.checks(tracker.flags(rule=args.rule, status=args.status), as_json=False)
     return EXIT_OK
 
 

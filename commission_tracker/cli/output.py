@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from collections.abc import Sequence
@@ -16,6 +17,24 @@ def emit_json(document: Any) -> None:
     one write) when piped to a script."""
     indent = 2 if sys.stdout.isatty() else None
     sys.stdout.write(json.dumps(document, indent=indent, ensure_ascii=False, default=str))
+    sys.stdout.write("\n")
+
+
+def emit_json_utf8(document: bytes) -> None:
+    """Print a document already encoded as :func:`emit_json` encodes it when piped, in
+    UTF-8: as it is when piped (straight to the byte stream, when it takes UTF-8), and
+    indented, as :func:`emit_json` would, at a terminal."""
+    if sys.stdout.isatty():
+        emit_json(json.loads(document))
+        return
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is not None and codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8":
+        sys.stdout.flush()
+        buffer.write(document)
+        buffer.write(b"\n")
+        buffer.flush()
+        return
+    sys.stdout.write(document.decode())
     sys.stdout.write("\n")
 
 

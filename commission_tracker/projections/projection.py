@@ -23,8 +23,9 @@ from commission_tracker.aggregates.exercise import CommissioningExercise
 from commission_tracker.aggregates.values import Phase, Sector
 from commission_tracker.projections.views import CommissioningViews, ExerciseRows
 from commission_tracker.rules import evaluate
+from commission_tracker.rules.model import Check, Status, flagged_from
 
-PROJECTION_VERSION = "1"
+PROJECTION_VERSION = "2"
 """Bump when the rows a fact produces change (new rule, new column): views are rebuilt."""
 
 BEFORE_DO = {Phase.ANALYSE, Phase.PLAN}
@@ -40,6 +41,71 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), default=str)
 def _json(value: Any) -> str:
     # One encoder for every call: json.dumps with options builds a new one each time.
     return _ENCODER.encode(value)
+
+
+_DOCUMENT = json.JSONEncoder(ensure_ascii=False, default=str)
+"""The format ``flags --json`` prints in when piped (``cli.output.emit_json``)."""
+
+
+def _mid(status: str, message: str | None) -> str:
+    return f'{_DOCUMENT.encode(status)}, "message": {_DOCUMENT.encode(message)}'
+
+
+def _flag_row(
+    exercise: CommissioningExercise, ident: str, ordinal: int, check: Check
+) -> tuple[Any, ...] | None:
+    """A check's ``ct_flags`` row (``views.FLAG_COLUMNS``), if it is or may become a flag:
+    from when it is one, and its document in ``flags --json``, exactly as
+    ``queries.check_json`` makes it and ``emit_json`` prints it when piped, cut around the
+    status and message, which for a pending check depend on the day (a breach after
+    ``due``, at-risk before)."""
+    start = flagged_from(check)
+    if start is None:
+        return None
+    head = _DOCUMENT.encode(
+        {
+            "exercise": exercise.reference,
+            "title": exercise.title,
+            "rule": check.rule,
+            "subject": check.subject,
+            "status": None,
+        }
+    )
+    tail = _DOCUMENT.encode(
+        {
+            "source": check.source,
+            "evidence": [e.to_json() for e in check.evidence],
+            "figures": check.figures,
+            "reasons": list(check.reasons),
+            "due": check.due.isoformat() if check.due else None,
+            "pending": check.status is None,
+            "profile": check.profile,
+            "exercise_status": exercise.status.value,
+            "phase": exercise.phase.value,
+        }
+    )
+    if check.status is not None:
+        mid, at_risk = _mid(check.status.value, check.message), None
+    else:
+        mid = _mid(Status.BREACH.value, check.breach_message)
+        at_risk = (
+            _mid(Status.AT_RISK.value, check.at_risk_message)
+            if check.at_risk_from is not None
+            else None
+        )
+    return (
+        ident,
+        exercise.reference,
+        ordinal,
+        check.rule,
+        check.status.value if check.status is not None else None,
+        check.due.isoformat() if check.due else None,
+        start.isoformat(),
+        head[: -len("null}")],
+        mid,
+        at_risk,
+        ", " + tail[1:],
+    )
 
 
 def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
@@ -83,6 +149,7 @@ def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
         )
         for i in exercise.involvements
     ]
+    evaluated = evaluate(exercise)
     checks = [
         (
             ident,
@@ -102,9 +169,14 @@ def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
             _json(list(check.reasons)),
             check.profile,
         )
-        for ordinal, check in enumerate(evaluate(exercise))
+        for ordinal, check in enumerate(evaluated)
     ]
-    return ExerciseRows(ident, exercise_row, involvement, checks)
+    flags = [
+        row
+        for ordinal, check in enumerate(evaluated)
+        if (row := _flag_row(exercise, ident, ordinal, check)) is not None
+    ]
+    return ExerciseRows(ident, exercise_row, involvement, checks, flags)
 
 
 class CommissioningProjection(Projection[CommissioningViews]):  # type: ignore[type-var]

@@ -90,6 +90,60 @@ def checks_json(rows: list[Any], today: date) -> list[dict[str, Any]]:
 
 FLAGGED = {Status.BREACH.value, Status.JUSTIFIED.value, Status.AT_RISK.value}
 
+# A flagged check's status as at the day asked about (the second placeholder): settled, or
+# pending and then a breach after ``due`` and at-risk before (``rules.flagged_from``).
+_FLAG_STATUS = (
+    "CASE WHEN c.status IS NOT NULL THEN c.status WHEN c.due < ? THEN 'breach' ELSE 'at-risk' END"
+)
+
+
+def flag_documents(
+    views: CommissioningViews,
+    today: date,
+    *,
+    rule: str | None = None,
+    status: str | None = None,
+    exercise_id: str | None = None,
+) -> list[bytes]:
+    """The JSON text of each flag as at ``today``, UTF-8 encoded: ``check_json``'s document
+    as ``cli.output.emit_json`` prints it when piped, assembled by the database from the
+    parts the projection stored (``ct_flags``) without decoding anything."""
+    day = today.isoformat()
+    params: list[Any] = [day, day]
+    where = "c.flag_from <= ?"
+    if rule:
+        where += " AND c.rule = ?"
+        params.append(rule)
+    if exercise_id:
+        where += " AND c.exercise_id = ?"
+        params.append(exercise_id)
+    if status:
+        where += f" AND {_FLAG_STATUS} = ?"
+        params += [day, status]
+    document = views.utf8(
+        "c.head || CASE WHEN c.status IS NOT NULL OR c.due < ? THEN c.mid "
+        "ELSE c.mid_at_risk END || c.tail"
+    )
+    rows = views.query(
+        f"SELECT {document} AS document FROM {{p}}ct_flags c WHERE {where} "
+        "ORDER BY c.reference, c.ordinal",
+        params,
+    )
+    return [bytes(row["document"]) for row in rows]
+
+
+def flags_json(
+    views: CommissioningViews,
+    today: date,
+    *,
+    rule: str | None = None,
+    status: str | None = None,
+    exercise_id: str | None = None,
+) -> bytes:
+    """``flags`` as the JSON document ``emit_json`` prints when piped (compact), UTF-8."""
+    documents = flag_documents(views, today, rule=rule, status=status, exercise_id=exercise_id)
+    return b"[" + b", ".join(documents) + b"]"
+
 
 def flags(
     views: CommissioningViews,
@@ -100,21 +154,9 @@ def flags(
     exercise_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every breach, justified breach and at-risk check, portfolio-wide."""
-    params: list[Any] = [today.isoformat(), today.isoformat()]
-    where = (
-        "(c.status IN ('breach', 'justified', 'at-risk') OR (c.status IS NULL AND "
-        "(c.due < ? OR COALESCE(c.at_risk_from, c.due) <= ?)))"
+    found: list[dict[str, Any]] = json.loads(
+        flags_json(views, today, rule=rule, status=status, exercise_id=exercise_id)
     )
-    if rule:
-        where += " AND c.rule = ?"
-        params.append(rule)
-    if exercise_id:
-        where += " AND c.exercise_id = ?"
-        params.append(exercise_id)
-    rows = views.query(CHECK_SELECT + f" WHERE {where} ORDER BY c.reference, c.ordinal", params)
-    found = [check for check in checks_json(rows, today) if check["status"] in FLAGGED]
-    if status:
-        found = [check for check in found if check["status"] == status]
     return found
 
 

@@ -13,14 +13,19 @@ with its tracking position, so nothing is applied twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.utils import resolve_topic
 
 from commission_tracker.aggregates.events import ExerciseOpened
+from commission_tracker.aggregates.exercise import CommissioningExercise
+from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
 from commission_tracker.projections.projection import (
     PROJECTION_VERSION,
     CommissioningProjection,
@@ -34,6 +39,18 @@ from commission_tracker.projections.views import (
 
 PAGE_SIZE = 1000
 """Events read from the log at a time."""
+LOG_PAGE_SIZE = 5000
+"""Stored events read at a time when rebuilding (whole exercises' logs, in id order)."""
+LAST_VERSION = 2**63 - 1
+"""Above every event's version: reading after an exercise skips all of its events."""
+REBUILD_WORKERS = 2
+"""Worker processes that turn logs into rows during a large rebuild (at most one a core)."""
+PARALLEL_MIN_EVENTS = 30_000
+"""Below this many events a rebuild runs in one process (workers take time to start)."""
+CHUNK_EVENTS = 2000
+"""Events (counted by whole exercises) sent to a worker at a time."""
+IN_FLIGHT = 3
+"""Chunks queued per worker: enough to keep them busy, few enough to bound the memory."""
 BATCH_SIZE = 10_000
 """Events (counted by whole exercises) per transaction on the batched path."""
 BATCH_EXERCISES = 500
@@ -49,6 +66,72 @@ REBUILD_AFTER = "rebuild_after"
 VERSION = "projection_version"
 
 ProgressCallback = Callable[[int, int], None]
+StoredRow = tuple[int, str, bytes]
+"""One stored event of an exercise's log: its version, topic and state."""
+
+
+def rebuild_workers(events: int) -> int:
+    """How many worker processes rebuild a log of about ``events`` events (below 2: none,
+    the rebuild runs in this process)."""
+    import multiprocessing  # only for large rebuilds: keeps it off every command's start-up
+
+    if events < PARALLEL_MIN_EVENTS or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return min(REBUILD_WORKERS, cores)
+
+
+_WORKER_MAPPER: PydanticMapper | None = None
+
+
+def _rows_of_chunk(
+    chunk: list[tuple[UUID, list[StoredRow]]],
+) -> list[tuple[ExerciseRows, int]]:
+    """In a worker process: the rows of each exercise of ``chunk`` from its log."""
+    global _WORKER_MAPPER
+    if _WORKER_MAPPER is None:
+        _WORKER_MAPPER = PydanticMapper(transcoder=MsgpackTranscoder())
+    return [rows_from_log(_WORKER_MAPPER, ident, log) for ident, log in chunk]
+
+
+def _chunks(
+    logs: Iterable[tuple[UUID, list[StoredRow]]], events: int
+) -> Iterator[list[tuple[UUID, list[StoredRow]]]]:
+    """Whole exercises' logs, grouped until a group holds at least ``events`` events."""
+    chunk: list[tuple[UUID, list[StoredRow]]] = []
+    size = 0
+    for item in logs:
+        chunk.append(item)
+        size += len(item[1])
+        if size >= events:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
+
+
+def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
+    return rows_for(exercise), exercise.version
+
+
+def rows_from_log(
+    mapper: PydanticMapper, ident: UUID, log: list[StoredRow]
+) -> tuple[ExerciseRows, int]:
+    """An exercise's rows (and its number of events) from its stored events, in order."""
+    exercise: CommissioningExercise | None = None
+    for version, topic, state in log:
+        cls = resolve_topic(topic)
+        exercise = mapper.exercise_event(cls, ident, version, state).mutate(exercise)
+    if exercise is None:  # pragma: no cover - a log always starts with its opening
+        raise ValueError(f"Exercise {ident} has no events.")
+    return rows_for(exercise), exercise.version
 
 
 class Projector:
@@ -94,7 +177,8 @@ class Projector:
         if last - position >= BATCH_THRESHOLD:
             # A large backlog: refresh each exercise it touches once, from its whole log.
             touched = {n.originator_id for n in self._notifications(position + 1) if n.id <= last}
-            return self._refresh(sorted(touched, key=str), upto=last)
+            loaded = map(self.app.get_exercise, sorted(touched, key=str))
+            return self._refresh(map(_rows_and_events, loaded), upto=last)
         processed = 0
         for notification in self._notifications(position + 1):
             domain_event = self.app.mapper.to_domain_event(notification)
@@ -123,25 +207,31 @@ class Projector:
         that is killed resumes after it. ``restart`` discards a half-done rebuild.
         """
         if restart or self.views.get_meta(REBUILDING) is None:
-            upto = self.app.recorder.max_notification_id() or 0
-            self.views.clear(
-                self.application_name,
-                {
-                    REBUILDING: datetime.now(UTC).isoformat(),
-                    VERSION: PROJECTION_VERSION,
-                    REBUILD_UPTO: str(upto),
-                    REBUILD_AFTER: "",
-                },
-            )
-            self.projection.forget()
+            self._start_rebuild(self.app.recorder.max_notification_id() or 0)
         upto = int(self.views.get_meta(REBUILD_UPTO) or 0)
         after = self.views.get_meta(REBUILD_AFTER) or ""
-        ids = sorted((ident for ident in self.exercise_ids(upto) if str(ident) > after), key=str)
         processed = self._refresh(
-            ids, upto=upto, progress=progress, batch_size=batch_size, rebuilding=True
+            self._rebuilt_rows(after, upto),
+            upto=upto,
+            progress=progress,
+            batch_size=batch_size,
+            rebuilding=True,
         )
         # Events recorded while rebuilding are applied the ordinary way.
         return processed + self.catch_up()
+
+    def _start_rebuild(self, upto: int) -> None:
+        """Empty the views and mark them as rebuilding up to position ``upto``."""
+        self.views.clear(
+            self.application_name,
+            {
+                REBUILDING: datetime.now(UTC).isoformat(),
+                VERSION: PROJECTION_VERSION,
+                REBUILD_UPTO: str(upto),
+                REBUILD_AFTER: "",
+            },
+        )
+        self.projection.forget()
 
     def exercise_ids(self, upto: int | None = None) -> Iterator[UUID]:
         """The id of every exercise opened (up to position ``upto``), in that order."""
@@ -156,31 +246,58 @@ class Projector:
                 return
             start = page[-1].id + 1
 
-    def record_saved(self, exercises: list[Any], *, before: int, after: int) -> bool:
+    def record_saved(
+        self,
+        exercises: list[Any],
+        *,
+        before: int,
+        after: int,
+        rows: list[tuple[ExerciseRows, int]] | None = None,
+    ) -> bool:
         """Bring the views up to date from exercises this process has just saved in one
-        go (an import), without reading them back. Only when the views were current
-        before the save and the save is all that happened since; False otherwise, and
-        the ordinary catch-up should run."""
-        if self.needs_rebuild() or self.position() != before:
+        go (an import, at positions ``before + 1`` to ``after``), without reading them
+        back. Only when the views were current before the save and the save is all that
+        happened since; False otherwise, and the ordinary catch-up should run.
+
+        Views that need a rebuild qualify when the log held nothing before the save (a
+        new store): the saved exercises are then the whole log, and the rebuild is done
+        from memory, as a rebuild (so one that is killed half way resumes from the log).
+
+        ``rows``, when given, are the exercises' rows already made (with their numbers of
+        events), in place of ``exercises``.
+        """
+        if self.position() != before:
             return False
         if (self.app.recorder.max_notification_id() or 0) != after:
             return False
-        self._refresh(exercises, upto=after, loaded=True)
+        rebuilding = self.needs_rebuild()
+        if rebuilding and before != 0:
+            return False
+        items: Iterable[tuple[ExerciseRows, int]]
+        if rows is not None:
+            items = sorted(rows, key=lambda item: item[0].exercise_id) if rebuilding else rows
+        else:
+            in_order = sorted(exercises, key=lambda e: str(e.id)) if rebuilding else exercises
+            items = map(_rows_and_events, in_order)
+        if rebuilding:
+            self._start_rebuild(after)
+        self._refresh(items, upto=after, rebuilding=rebuilding)
         return True
 
     def _refresh(
         self,
-        ids: list[Any],
+        items: Iterable[tuple[ExerciseRows, int]],
         *,
         upto: int,
         progress: ProgressCallback | None = None,
         batch_size: int = BATCH_SIZE,
         rebuilding: bool = False,
-        loaded: bool = False,
     ) -> int:
-        """Write the rows of each exercise from its whole log, then track ``upto``.
+        """Write the rows of each exercise, then track ``upto``.
 
-        ``ids`` are exercise ids, or with ``loaded`` the exercises themselves.
+        ``items`` are each exercise's rows with its number of events, in exercise id
+        order when ``rebuilding`` (a rebuild records the last exercise each batch covers,
+        and resumes after it).
 
         Rows are a function of an exercise's current state, so writing them again is
         harmless: a batch committed before a crash is simply recomputed or skipped.
@@ -188,18 +305,19 @@ class Projector:
         processed = 0
         batch: list[ExerciseRows] = []
         batch_events = 0
-        for number, item in enumerate(ids, start=1):
-            exercise = item if loaded else self.app.get_exercise(item)
-            ident = exercise.id
-            batch.append(rows_for(exercise))
-            batch_events += exercise.version
-            if number < len(ids) and (batch_events >= batch_size or len(batch) >= BATCH_EXERCISES):
-                meta: dict[str, str | None] = {REBUILD_AFTER: str(ident)} if rebuilding else {}
+        for rows, events in items:
+            if batch and (batch_events >= batch_size or len(batch) >= BATCH_EXERCISES):
+                # Full, and another exercise follows: the last batch carries the tracking.
+                meta: dict[str, str | None] = (
+                    {REBUILD_AFTER: batch[-1].exercise_id} if rebuilding else {}
+                )
                 self.views.replace(batch, None, meta)
                 processed += batch_events
                 batch, batch_events = [], 0
                 if progress is not None:
                     progress(processed, upto)
+            batch.append(rows)
+            batch_events += events
         final_meta: dict[str, str | None] = (
             {REBUILDING: None, REBUILD_AFTER: None, REBUILD_UPTO: None} if rebuilding else {}
         )
@@ -213,6 +331,80 @@ class Projector:
             progress(processed, upto)
         self.projection.forget()
         return processed
+
+    def _rebuilt_rows(self, after: str, upto: int) -> Iterator[tuple[ExerciseRows, int]]:
+        """The rows of every exercise after id ``after``, from its events up to ``upto``,
+        in id order.
+
+        A large log is shared among worker processes: this process reads the log and
+        writes the rows, the workers turn logs into rows (a pure function of the log),
+        and their results are taken in order, so the rebuild commits and resumes exactly
+        as it does in one process. Nothing but stored bytes and rows crosses between
+        processes: the workers never touch the store.
+        """
+        logs = self._logs(after, upto)
+        workers = rebuild_workers(upto)
+        if workers < 2:
+            for ident, log in logs:
+                yield rows_from_log(self.app.mapper, ident, log)
+            return
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers) as pool:
+            pending: deque[Any] = deque()
+            for chunk in _chunks(logs, CHUNK_EVENTS):
+                pending.append(pool.apply_async(_rows_of_chunk, (chunk,)))
+                while len(pending) > IN_FLIGHT * workers:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+
+    def _logs(self, after: str, upto: int) -> Iterator[tuple[UUID, list[StoredRow]]]:
+        """Each exercise's stored events up to position ``upto``, for the exercises whose
+        id sorts after ``after`` (a ``str(UUID)``, or empty for all), in id order.
+
+        The log is read in pages of whole or partial exercises in primary key order (one
+        query per page, rather than one per exercise); an exercise split over two pages
+        is completed from the next.
+        """
+        recorder = self.app.recorder
+        postgres = self.views.placeholder != "?"
+        if postgres:
+            table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+            statement = (
+                f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                "WHERE (originator_id, originator_version) > (%s, %s) "
+                "AND notification_id <= %s "
+                "ORDER BY originator_id, originator_version LIMIT %s"
+            )
+            key: tuple[Any, int] = (UUID(after), LAST_VERSION) if after else (UUID(int=0), 0)
+        else:
+            statement = (
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {recorder.events_table_name} "
+                "WHERE (originator_id, originator_version) > (?, ?) AND rowid <= ? "
+                "ORDER BY originator_id, originator_version LIMIT ?"
+            )
+            key = (UUID(after).hex, LAST_VERSION) if after else ("", 0)
+        current: Any = None
+        log: list[StoredRow] = []
+        while True:
+            with recorder.datastore.transaction(commit=False) as c:
+                c.execute(statement, (*key, upto, LOG_PAGE_SIZE))
+                page = c.fetchall()
+            for row in page:
+                originator_id = row["originator_id"]
+                if originator_id != current:
+                    if log:
+                        yield _uuid(current), log
+                    current, log = originator_id, []
+                log.append((row["originator_version"], row["topic"], row["state"]))
+            if len(page) < LOG_PAGE_SIZE:
+                break
+            key = (current, log[-1][0])
+        if log:
+            yield _uuid(current), log
 
     def _notifications(self, start: int, page_size: int = PAGE_SIZE) -> Iterator[Any]:
         while True:

@@ -72,7 +72,25 @@ CHECK_COLUMNS = (
     "profile",
 )
 
-VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks")
+FLAG_COLUMNS = (
+    "exercise_id",
+    "reference",
+    "ordinal",
+    "rule",
+    "status",
+    "due",
+    "flag_from",
+    "head",
+    "mid",
+    "mid_at_risk",
+    "tail",
+)
+"""``ct_flags``: the checks (``ct_checks``, same key) that are or may become flags, apart
+and small so that listing them reads little: the day from which each is flagged, and its
+``flags --json`` document, pre-rendered, in parts: before the status; the status and
+message (while pending, the breach ones); the at-risk ones while pending; after them."""
+
+VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks", "ct_flags")
 VIEW_WRITERS_LOCK = 770_2026_014
 """PostgreSQL advisory lock key taken by every view-writing transaction."""
 
@@ -129,17 +147,34 @@ CREATE_STATEMENTS = (
         reasons TEXT NOT NULL,
         profile TEXT NOT NULL,
         PRIMARY KEY (exercise_id, ordinal))""",
+    """CREATE TABLE IF NOT EXISTS {p}ct_flags (
+        exercise_id TEXT NOT NULL,
+        reference TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        rule TEXT NOT NULL,
+        status TEXT,
+        due TEXT,
+        flag_from TEXT NOT NULL,
+        head TEXT NOT NULL,
+        mid TEXT NOT NULL,
+        mid_at_risk TEXT,
+        tail TEXT NOT NULL,
+        PRIMARY KEY (exercise_id, ordinal))""",
     "CREATE INDEX IF NOT EXISTS ct_checks_flags ON {p}ct_checks (status, at_risk_from)",
     "CREATE INDEX IF NOT EXISTS ct_checks_due ON {p}ct_checks (due)",
     "CREATE INDEX IF NOT EXISTS ct_checks_reference ON {p}ct_checks (reference)",
     "CREATE INDEX IF NOT EXISTS ct_involvement_reference ON {p}ct_involvement (reference)",
+    "CREATE INDEX IF NOT EXISTS ct_flags_order ON {p}ct_flags (reference, ordinal, flag_from)",
 )
+SCHEMA_MARKER = "ct_flags_order"
+"""The index created last: without it, the views (or some, made by an older version)
+need creating."""
 
 
 class ExerciseRows:
     """Every view row of one exercise, as tuples in the column orders above."""
 
-    __slots__ = ("checks", "exercise", "exercise_id", "involvement")
+    __slots__ = ("checks", "exercise", "exercise_id", "flags", "involvement")
 
     def __init__(
         self,
@@ -147,11 +182,13 @@ class ExerciseRows:
         exercise: tuple[Any, ...],
         involvement: list[tuple[Any, ...]],
         checks: list[tuple[Any, ...]],
+        flags: list[tuple[Any, ...]] | None = None,
     ) -> None:
         self.exercise_id = exercise_id
         self.exercise = exercise
         self.involvement = involvement
         self.checks = checks
+        self.flags = flags or []
 
 
 class CommissioningViews:
@@ -171,6 +208,10 @@ class CommissioningViews:
 
     def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         raise NotImplementedError  # pragma: no cover
+
+    def utf8(self, expression: str) -> str:
+        """SQL for the text ``expression`` as UTF-8 bytes (read without decoding)."""
+        return f"CAST({expression} AS BLOB)"
 
     def _views_exist(self) -> bool:
         raise NotImplementedError  # pragma: no cover
@@ -218,6 +259,7 @@ class CommissioningViews:
                 c, "ct_involvement", INVOLVEMENT_COLUMNS, [x for r in rows for x in r.involvement]
             )
             self._insert_rows(c, "ct_checks", CHECK_COLUMNS, [x for r in rows for x in r.checks])
+            self._insert_rows(c, "ct_flags", FLAG_COLUMNS, [x for r in rows for x in r.flags])
             if tracking is not None:
                 # The tracking recorder this class is mixed into provides it.
                 self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
@@ -278,7 +320,7 @@ class SQLiteCommissioningViews(CommissioningViews, SQLiteTrackingRecorder):
     def _views_exist(self) -> bool:
         found = self.query(
             "SELECT COUNT(*) AS n FROM sqlite_master WHERE type='index' AND name=?",
-            ("ct_involvement_reference",),
+            (SCHEMA_MARKER,),
         )
         return bool(found[0]["n"])
 

@@ -7,7 +7,11 @@ from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
 
-from commission_tracker.projections.views import VIEW_WRITERS_LOCK, CommissioningViews
+from commission_tracker.projections.views import (
+    SCHEMA_MARKER,
+    VIEW_WRITERS_LOCK,
+    CommissioningViews,
+)
 
 
 class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
@@ -22,7 +26,7 @@ class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
     def _views_exist(self) -> bool:
         found = self.query(
             "SELECT to_regclass(%s) IS NOT NULL AS present",
-            (f'"{self.datastore.schema}".ct_involvement_reference',),
+            (f'"{self.datastore.schema}".{SCHEMA_MARKER}',),
         )
         return bool(found[0]["present"])
 
@@ -31,6 +35,9 @@ class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
         # in different orders and deadlock; with the lock the second finds its position
         # already tracked and stops.
         c.execute("SELECT pg_advisory_xact_lock(%s)", (VIEW_WRITERS_LOCK,))
+
+    def utf8(self, expression: str) -> str:
+        return f"convert_to({expression}, 'UTF8')"
 
     def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:

@@ -14,14 +14,13 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import pendulum
-import platformdirs
-
 ONE_DAY = timedelta(days=1)
 
 
 def add_months(day: date, months: int) -> date:
     """``day`` plus ``months`` calendar months (negative to go back), clamped to month end."""
+    import pendulum  # imported on first use: most commands add no months
+
     moved = pendulum.Date(day.year, day.month, day.day).add(months=months)
     return date(moved.year, moved.month, moved.day)
 
@@ -79,6 +78,8 @@ def _england_bank_holidays() -> frozenset[date]:
         key = version("holidays")
     except Exception:  # pragma: no cover - the package is a dependency
         key = "unknown"
+    import platformdirs
+
     cache = Path(platformdirs.user_cache_dir("commission-tracker")) / f"holidays-gb-eng-{key}.json"
     try:
         return frozenset(date.fromisoformat(day) for day in json.loads(cache.read_text()))

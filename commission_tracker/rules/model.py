@@ -11,7 +11,7 @@ once and answer "as at" any day by comparing dates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -239,6 +239,27 @@ def resolve(check: Check, today: date) -> ResolvedCheck:
         assert check.at_risk_message is not None
         return ResolvedCheck(check, Status.AT_RISK, check.at_risk_message, today)
     return ResolvedCheck(check, Status.COMPLIANT, check.message, today)
+
+
+FLAGGED = frozenset({Status.BREACH, Status.JUSTIFIED, Status.AT_RISK})
+"""The verdicts reported as flags: breaches, justified breaches and at-risk checks."""
+
+
+def flagged_from(check: Check) -> date | None:
+    """The first day on which ``check`` resolves to a flag (:data:`FLAGGED`), or ``None``
+    if it never does; from that day on it stays one, so "flagged as at ``today``" is
+    ``flagged_from(check) <= today``. A settled flag is one on every day (``date.min``).
+
+    A pending check is flagged from ``at_risk_from`` or the day after ``due``, whichever
+    comes first; once flagged, it is a breach exactly when ``today > due`` and otherwise
+    at-risk (:func:`resolve`, which a test holds this to).
+    """
+    if check.status is not None:
+        return date.min if check.status in FLAGGED else None
+    assert check.due is not None  # __post_init__
+    after_due = check.due + timedelta(days=1) if check.due < date.max else None
+    days = [day for day in (check.at_risk_from, after_due) if day is not None]
+    return min(days) if days else None
 
 
 def resolve_all(checks: list[Check], today: date) -> list[ResolvedCheck]:

@@ -1,0 +1,81 @@
+"""A large import shared among worker processes.
+
+The lines of an import are independent between exercises: whether a line is valid, and
+the events it makes, depend only on the earlier lines of the same exercise (and on the
+store, which the caller has checked holds none of them). So the lines are dealt out by
+exercise, each worker applies its share exactly as a one-process import would, and the
+caller takes the results: the first bad line overall is the earliest first bad line of
+any share, and the events are written by the caller, in one transaction, in the order a
+one-process import would write them.
+
+Workers are forked from the caller and never touch the store; only lines go out (by
+inheritance) and only encoded events, rows and error messages come back.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from commission_tracker.aggregates.exercise import exercise_id
+
+PARALLEL_MIN_LINES = 20_000
+"""Below this many lines an import runs in one process (workers take time to start)."""
+WORKERS = 2
+
+Numbered = list[tuple[int, str]]
+
+_JOB: tuple[list[Numbered], Callable[[Numbered], Any]] | None = None
+
+
+def workers() -> int:
+    """How many worker processes a large import may use (below 2: none)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1  # pragma: no cover - not on Linux
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return min(WORKERS, cores)
+
+
+def deal(numbered: Iterable[tuple[int, str]], shares: int) -> tuple[list[Numbered], list[UUID]]:
+    """Deal numbered lines into ``shares``, every line of one exercise to the same share,
+    in order; also the exercises' ids in order of first appearance. Blank lines are left
+    out; a line whose exercise cannot be told goes to the first share, which will refuse
+    it with the message a one-process import gives."""
+    dealt: list[Numbered] = [[] for _ in range(shares)]
+    share_of: dict[UUID, int] = {}
+    for number, line in numbered:
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            ident = exercise_id(json.loads(text)["reference"])
+        except Exception:  # the worker names the problem
+            dealt[0].append((number, text))
+            continue
+        share = share_of.setdefault(ident, len(share_of) % shares)
+        dealt[share].append((number, text))
+    return dealt, list(share_of)
+
+
+def run(shares: list[Numbered], work: Callable[[Numbered], Any]) -> list[Any]:
+    """``work`` applied to each share, each in its own forked worker process."""
+    global _JOB
+    _JOB = (shares, work)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
+            return pool.map(_run_share, range(len(shares)), chunksize=1)
+    finally:
+        _JOB = None
+
+
+def _run_share(index: int) -> Any:
+    assert _JOB is not None
+    shares, work = _JOB
+    return work(shares[index])
