@@ -458,3 +458,46 @@ def test_a_shared_import_onto_history_falls_back_to_one_process(
     again = write(tmp_path / "again.jsonl", workload.read_text().splitlines()[:5])
     with pytest.raises(InvalidFact, match=r"line 1: .*already exists"):
         import_file(store, again)
+
+
+PARENT = os.getpid()
+"""The test process: the worker stand-ins below die anywhere else."""
+_ROWS_OF_CHUNK = runner._rows_of_chunk
+_RUN_SHARE = bulk._run_share
+
+
+def rows_of_chunk_dying_in_workers(chunk: Any) -> Any:
+    if os.getpid() != PARENT:
+        os._exit(9)
+    return _ROWS_OF_CHUNK(chunk)
+
+
+def run_share_dying_in_workers(index: int) -> Any:
+    if os.getpid() != PARENT:
+        os._exit(9)
+    return _RUN_SHARE(index)
+
+
+def test_a_worker_that_dies_leaves_the_rebuild_to_this_process(
+    tmp_path: Path, workload: Path, monkeypatch: pytest.MonkeyPatch, in_parallel: None
+) -> None:
+    """A worker killed mid-rebuild (out of memory, say) must not hang the command."""
+    store = str(tmp_path / "s.sqlite")
+    import_file(store, workload, project=False)
+    expected = rebuilt_views(str(store))
+    monkeypatch.setattr(runner, "_rows_of_chunk", rows_of_chunk_dying_in_workers)
+    assert rebuilt_views(store, batch_size=300) == expected
+
+
+def test_a_worker_that_dies_leaves_the_import_to_this_process(
+    tmp_path: Path, workload: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = str(tmp_path / "alone.sqlite")
+    events = import_file(alone, workload)
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_LINES", 1)
+    monkeypatch.setattr(bulk, "_run_share", run_share_dying_in_workers)
+    shared = str(tmp_path / "shared.sqlite")
+    assert import_file(shared, workload) == events
+    assert stored_rows(shared) == stored_rows(alone)
+    with tracker(alone) as a, tracker(shared) as s:
+        assert all_views(s) == all_views(a)

@@ -18,6 +18,8 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from uuid import UUID
 
@@ -65,12 +67,18 @@ def deal(numbered: Iterable[tuple[int, str]], shares: int) -> tuple[list[Numbere
 
 
 def run(shares: list[Numbered], work: Callable[[Numbered], Any]) -> list[Any]:
-    """``work`` applied to each share, each in its own forked worker process."""
+    """``work`` applied to each share, each in its own forked worker process.
+
+    If a worker dies (killed, out of memory), this process does the work itself: the
+    result is the same, only slower."""
     global _JOB
     _JOB = (shares, work)
+    context = multiprocessing.get_context("fork")
     try:
-        with multiprocessing.get_context("fork").Pool(len(shares)) as pool:
-            return pool.map(_run_share, range(len(shares)), chunksize=1)
+        with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
+            return list(pool.map(_run_share, range(len(shares))))
+    except BrokenProcessPool:
+        return [work(share) for share in shares]
     finally:
         _JOB = None
 

@@ -35,6 +35,7 @@ from commission_tracker.projections.views import (
     CommissioningViews,
     ExerciseRows,
     SQLiteCommissioningViews,
+    Superseded,
 )
 
 PAGE_SIZE = 1000
@@ -178,7 +179,7 @@ class Projector:
             # A large backlog: refresh each exercise it touches once, from its whole log.
             touched = {n.originator_id for n in self._notifications(position + 1) if n.id <= last}
             loaded = map(self.app.get_exercise, sorted(touched, key=str))
-            return self._refresh(map(_rows_and_events, loaded), upto=last)
+            return self._refresh(map(_rows_and_events, loaded), upto=last, since=position)
         processed = 0
         for notification in self._notifications(position + 1):
             domain_event = self.app.mapper.to_domain_event(notification)
@@ -206,8 +207,9 @@ class Projector:
         per transaction; the transaction also records the last exercise done, so a rebuild
         that is killed resumes after it. ``restart`` discards a half-done rebuild.
         """
-        if restart or self.views.get_meta(REBUILDING) is None:
-            self._start_rebuild(self.app.recorder.max_notification_id() or 0)
+        marker = self.views.get_meta(REBUILDING)
+        if restart or marker is None:
+            marker = self._start_rebuild(self.app.recorder.max_notification_id() or 0)
         upto = int(self.views.get_meta(REBUILD_UPTO) or 0)
         after = self.views.get_meta(REBUILD_AFTER) or ""
         processed = self._refresh(
@@ -215,23 +217,26 @@ class Projector:
             upto=upto,
             progress=progress,
             batch_size=batch_size,
-            rebuilding=True,
+            rebuilding=marker,
         )
         # Events recorded while rebuilding are applied the ordinary way.
         return processed + self.catch_up()
 
-    def _start_rebuild(self, upto: int) -> None:
-        """Empty the views and mark them as rebuilding up to position ``upto``."""
+    def _start_rebuild(self, upto: int) -> str:
+        """Empty the views and mark them as rebuilding up to position ``upto``; returns
+        the mark (the time it started), which every batch of this rebuild checks."""
+        marker = f"{datetime.now(UTC).isoformat()} {os.getpid()}"
         self.views.clear(
             self.application_name,
             {
-                REBUILDING: datetime.now(UTC).isoformat(),
+                REBUILDING: marker,
                 VERSION: PROJECTION_VERSION,
                 REBUILD_UPTO: str(upto),
                 REBUILD_AFTER: "",
             },
         )
         self.projection.forget()
+        return marker
 
     def exercise_ids(self, upto: int | None = None) -> Iterator[UUID]:
         """The id of every exercise opened (up to position ``upto``), in that order."""
@@ -279,9 +284,8 @@ class Projector:
         else:
             in_order = sorted(exercises, key=lambda e: str(e.id)) if rebuilding else exercises
             items = map(_rows_and_events, in_order)
-        if rebuilding:
-            self._start_rebuild(after)
-        self._refresh(items, upto=after, rebuilding=rebuilding)
+        marker = self._start_rebuild(after) if rebuilding else None
+        self._refresh(items, upto=after, rebuilding=marker, since=None if rebuilding else before)
         return True
 
     def _refresh(
@@ -291,45 +295,54 @@ class Projector:
         upto: int,
         progress: ProgressCallback | None = None,
         batch_size: int = BATCH_SIZE,
-        rebuilding: bool = False,
+        rebuilding: str | None = None,
+        since: int | None = None,
     ) -> int:
         """Write the rows of each exercise, then track ``upto``.
 
-        ``items`` are each exercise's rows with its number of events, in exercise id
-        order when ``rebuilding`` (a rebuild records the last exercise each batch covers,
-        and resumes after it).
-
-        Rows are a function of an exercise's current state, so writing them again is
-        harmless: a batch committed before a crash is simply recomputed or skipped.
+        ``rebuilding`` is the mark of the rebuild these rows belong to; ``items`` are then
+        in exercise id order (a rebuild records the last exercise each batch covers, and
+        resumes after it). ``since`` is the position the views were at when the rows were
+        made. Each batch is written only while the views still show that mark or
+        position: once another process has finished the rebuild, started another, or
+        caught up past this one, these rows may be older than its, so this one stops
+        (``Superseded``) and leaves the rest to the ordinary catch-up. For the same reason
+        a last batch whose position another process has tracked already is not written.
         """
         processed = 0
         batch: list[ExerciseRows] = []
         batch_events = 0
-        for rows, events in items:
-            if batch and (batch_events >= batch_size or len(batch) >= BATCH_EXERCISES):
-                # Full, and another exercise follows: the last batch carries the tracking.
-                meta: dict[str, str | None] = (
-                    {REBUILD_AFTER: batch[-1].exercise_id} if rebuilding else {}
-                )
-                self.views.replace(batch, None, meta)
-                processed += batch_events
-                batch, batch_events = [], 0
-                if progress is not None:
-                    progress(processed, upto)
-            batch.append(rows)
-            batch_events += events
-        final_meta: dict[str, str | None] = (
-            {REBUILDING: None, REBUILD_AFTER: None, REBUILD_UPTO: None} if rebuilding else {}
-        )
+        guard: dict[str, Any] = {}
+        if rebuilding is not None:
+            guard["while_meta"] = (REBUILDING, rebuilding)
+        if since is not None:
+            guard["while_position"] = (self.application_name, since)
         try:
-            self.views.replace(batch, Tracking(self.application_name, upto), final_meta)
-        except IntegrityError:
-            # Another process has tracked a later position already; the rows still stand.
-            self.views.replace(batch, None, final_meta)
-        processed += batch_events
+            for rows, events in items:
+                if batch and (batch_events >= batch_size or len(batch) >= BATCH_EXERCISES):
+                    # Full, and another exercise follows: the last batch carries the tracking.
+                    meta: dict[str, str | None] = (
+                        {REBUILD_AFTER: batch[-1].exercise_id} if rebuilding else {}
+                    )
+                    self.views.replace(batch, None, meta, **guard)
+                    processed += batch_events
+                    batch, batch_events = [], 0
+                    if progress is not None:
+                        progress(processed, upto)
+                batch.append(rows)
+                batch_events += events
+            final_meta: dict[str, str | None] = (
+                {REBUILDING: None, REBUILD_AFTER: None, REBUILD_UPTO: None} if rebuilding else {}
+            )
+            self.views.replace(batch, Tracking(self.application_name, upto), final_meta, **guard)
+            processed += batch_events
+        except (Superseded, IntegrityError):
+            # IntegrityError: another process has tracked this position or a later one.
+            pass
+        finally:
+            self.projection.forget()
         if progress is not None:
             progress(processed, upto)
-        self.projection.forget()
         return processed
 
     def _rebuilt_rows(self, after: str, upto: int) -> Iterator[tuple[ExerciseRows, int]]:
@@ -349,16 +362,31 @@ class Projector:
                 yield rows_from_log(self.app.mapper, ident, log)
             return
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            pending: deque[Any] = deque()
+        pending: deque[tuple[Any, list[tuple[UUID, list[StoredRow]]]]] = deque()
+        broken = False
+
+        def rows_of(future: Any, chunk: list[tuple[UUID, list[StoredRow]]]) -> Any:
+            # A worker that died (killed, out of memory) breaks the pool: this process
+            # makes the rows itself from then on, so the rebuild still ends.
+            nonlocal broken
+            if not broken:
+                try:
+                    return future.result()
+                except BrokenProcessPool:
+                    broken = True
+            return _rows_of_chunk(chunk)
+
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for chunk in _chunks(logs, CHUNK_EVENTS):
-                pending.append(pool.apply_async(_rows_of_chunk, (chunk,)))
+                pending.append((None if broken else pool.submit(_rows_of_chunk, chunk), chunk))
                 while len(pending) > IN_FLIGHT * workers:
-                    yield from pending.popleft().get()
+                    yield from rows_of(*pending.popleft())
             while pending:
-                yield from pending.popleft().get()
+                yield from rows_of(*pending.popleft())
 
     def _logs(self, after: str, upto: int) -> Iterator[tuple[UUID, list[StoredRow]]]:
         """Each exercise's stored events up to position ``upto``, for the exercises whose

@@ -171,6 +171,11 @@ SCHEMA_MARKER = "ct_flags_order"
 need creating."""
 
 
+class Superseded(Exception):
+    """Another process moved the views on while this one was working: its rows may be
+    older than those already written, so they were not written (see ``replace``)."""
+
+
 class ExerciseRows:
     """Every view row of one exercise, as tuples in the column orders above."""
 
@@ -217,7 +222,7 @@ class CommissioningViews:
         raise NotImplementedError  # pragma: no cover
 
     def _serialise_writers(self, c: Any) -> None:
-        """Make concurrent view writers take turns (SQLite already does: one writer)."""
+        """Make concurrent view writers take turns, from the start of each transaction."""
 
     def create_views(self) -> None:
         """Create the view tables unless they exist (checked first: creating indexes
@@ -244,12 +249,28 @@ class CommissioningViews:
         rows: Iterable[ExerciseRows],
         tracking: Tracking | None,
         meta: dict[str, str | None] | None = None,
+        *,
+        while_meta: tuple[str, str | None] | None = None,
+        while_position: tuple[str, int] | None = None,
     ) -> None:
         """Replace the rows of each given exercise, record ``tracking`` and set ``meta``
-        keys, atomically."""
+        keys, atomically.
+
+        ``while_meta`` (key, value) and ``while_position`` (application name, position)
+        are what the caller started from: when the views no longer show them, another
+        process has moved the views on, and ``Superseded`` is raised with nothing written.
+        """
         rows = list(rows)
         ids = [(r.exercise_id,) for r in rows]
         with self.datastore.transaction(commit=True) as c:
+            self._serialise_writers(c)
+            if while_meta is not None and self._get_meta(c, while_meta[0]) != while_meta[1]:
+                raise Superseded(f"the views' {while_meta[0]} changed")
+            if while_position is not None:
+                name, position = while_position
+                tracked = self._max_tracking_id(name, c) or 0  # type: ignore[attr-defined]
+                if tracked != position:
+                    raise Superseded(f"the views moved from position {position} to {tracked}")
             for table in VIEW_TABLES:
                 self._executemany(
                     c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
@@ -276,12 +297,18 @@ class CommissioningViews:
         self._executemany(c, statement, rows)
 
     def get_meta(self, key: str) -> str | None:
-        found = self.query("SELECT value FROM {p}ct_meta WHERE key=?", (key,))
-        return found[0]["value"] if found else None
+        with self.reading() as c:
+            return self._get_meta(c, key)
+
+    def _get_meta(self, c: Any, key: str) -> str | None:
+        c.execute(self._sql("SELECT value FROM {p}ct_meta WHERE key=?"), (key,))
+        found = c.fetchone()
+        return found["value"] if found else None
 
     def clear(self, application_name: str, meta: dict[str, str]) -> None:
         """Empty every view and forget the tracking position, setting ``meta`` keys."""
         with self.datastore.transaction(commit=True) as c:
+            self._serialise_writers(c)
             for table in VIEW_TABLES:
                 c.execute(self._sql(f"DELETE FROM {{p}}{table}"))
             self._forget_tracking(c, application_name)
@@ -316,6 +343,12 @@ class SQLiteCommissioningViews(CommissioningViews, SQLiteTrackingRecorder):
         except IntegrityError:
             self.tracking_table_exists = False
             super().create_table()
+
+    def _serialise_writers(self, c: Any) -> None:
+        # Take the file's write lock before reading anything, so what this transaction
+        # checks cannot change before it commits (a deferred transaction that reads first
+        # and writes later fails instead when another process wrote in between).
+        c.execute("UPDATE ct_meta SET value = value WHERE 0")
 
     def _views_exist(self) -> bool:
         found = self.query(
