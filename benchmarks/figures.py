@@ -439,8 +439,20 @@ def summarise(profile: cProfile.Profile | pstats.Stats, what: str, top: int = 14
     }
 
 
+def _in_one_process() -> None:
+    """Keep an import or a rebuild in this process: cProfile sees only the process it
+    runs in, and the product shares large ones among worker processes."""
+    from commission_tracker.application import bulk
+    from commission_tracker.projections import runner
+
+    bulk.PARALLEL_MIN_LINES = sys.maxsize
+    runner.PARALLEL_MIN_EVENTS = sys.maxsize
+
+
 def task_profile(op: str, store: str, **arguments: Any) -> dict[str, Any]:
     profile = cProfile.Profile()
+    if op in ("import", "rebuild"):
+        _in_one_process()
     if op == "import":
         remove_store(Path(store))
         limit, project = arguments.get("limit"), arguments.get("project", True)
@@ -449,7 +461,10 @@ def task_profile(op: str, store: str, **arguments: Any) -> dict[str, Any]:
             tracker.import_commands(_lines(arguments["workload"], limit))
             profile.disable()
         views = "with the views" if project else "without the views (`project=False`)"
-        what = f"`Tracker.import_commands` {views}, first {limit or 'all'} commands"
+        what = (
+            f"`Tracker.import_commands` {views}, first {limit or 'all'} commands, in one "
+            "process (the figure shares large imports among 2 worker processes)"
+        )
     elif op == "rebuild":
         seconds = float(arguments.get("seconds", 60))
         with _tracker(store, project=False) as tracker:
@@ -465,7 +480,10 @@ def task_profile(op: str, store: str, **arguments: Any) -> dict[str, Any]:
             with contextlib.suppress(_Enough):
                 tracker.replay(restart=True, progress=stop)
             profile.disable()
-        what = f"`Tracker.replay(restart=True)`, up to event {reached[0]:,} of {reached[1]:,}"
+        what = (
+            f"`Tracker.replay(restart=True)` in one process (the figure shares large "
+            f"rebuilds among 2 worker processes), up to event {reached[0]:,} of {reached[1]:,}"
+        )
         if reached[0] < reached[1]:
             what += f" (stopped after {seconds:.0f} s)"
     elif op == "cli":  # a clean ``ctrack`` process under ``python -m cProfile``

@@ -1,20 +1,26 @@
 """What a ``ctrack`` process loads: every verb's parser when it is invoked, ``--as-at``
-read as pendulum reads it, and reading one exercise without the rules or the views."""
+read as pendulum reads it, reading one exercise without the rules or the views, and reading
+current views without pydantic, the aggregate or the rules."""
 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pendulum
 import pytest
-from ctrack_helpers import REFERENCE, Result
+from ctrack_helpers import REFERENCE, TODAY, Result
 
-from commission_tracker.application.clock import TIMEZONE, parse_moment
+from commission_tracker.application import StoreConfig, Tracker
+from commission_tracker.application.clock import TIMEZONE, Clock, parse_moment
 from commission_tracker.cli.main import build_parser
 
 Ctrack = Callable[..., Result]
@@ -98,3 +104,91 @@ def test_showing_an_exercise_loads_neither_the_rules_nor_the_views(opened: str) 
         [sys.executable, "-c", script], capture_output=True, text=True, env=dict(os.environ)
     )
     assert result.stderr.strip().splitlines()[-1] == "0 []", result.stderr
+
+
+LOADED_BY_EVENTS = (
+    "pydantic",
+    "msgpack",
+    "commission_tracker.aggregates.events",
+    "commission_tracker.aggregates.exercise",
+    "commission_tracker.application.app",
+    "commission_tracker.application.serialisation",
+    "commission_tracker.projections.projection",
+    "commission_tracker.rules.registry",
+)
+"""What only reading or writing events needs: the aggregate, its pydantic events, the
+application and its mapper, the projection and the rules."""
+
+
+def run_and_list_loaded(*argv: str) -> tuple[int, list[str], str]:
+    """``ctrack argv`` in a process of its own: its exit code, which modules of
+    :data:`LOADED_BY_EVENTS` it had imported when it ended, and what it printed."""
+    script = (
+        "import sys\n"
+        "from commission_tracker.cli.main import main\n"
+        "code = main(sys.argv[1:])\n"
+        f"loaded = [m for m in {LOADED_BY_EVENTS!r} if m in sys.modules]\n"
+        "print(code, loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--today", TODAY, *argv],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
+    code, _, loaded = result.stderr.strip().splitlines()[-1].partition(" ")
+    return int(code), ast.literal_eval(loaded), result.stdout
+
+
+READING_VERBS = [
+    ["flags", "--json"],
+    ["flags"],
+    ["list"],
+    ["list", "--json"],
+    ["deadlines", "--json"],
+    ["involvement", "--by", "quarter"],
+    ["evaluate", "--json"],
+    ["compliance", REFERENCE, "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", READING_VERBS, ids=" ".join)
+def test_reading_current_views_loads_neither_pydantic_nor_the_aggregate(
+    opened: str, argv: list[str]
+) -> None:
+    code, loaded, _ = run_and_list_loaded(*argv)
+    assert (code, loaded) == (0, [])
+
+
+def test_a_reading_verb_catches_up_with_facts_recorded_without_the_views(
+    opened: str, ctrack: Ctrack
+) -> None:
+    before = ctrack("list", "--json").json()
+    with Tracker(StoreConfig.from_option(), clock=Clock.from_option(TODAY), project=False) as quiet:
+        quiet.record(
+            REFERENCE,
+            "involve",
+            organisation="Late Arrivals Trust",
+            sector="vcs",
+            activity="needs-evidence",
+        )
+    code, loaded, out = run_and_list_loaded("list", "--json")
+    assert code == 0
+    assert "pydantic" in loaded  # it had an event to process
+    assert json.loads(out)[0]["events"] == before[0]["events"] + 1
+    code, loaded, _ = run_and_list_loaded("list", "--json")
+    assert (code, loaded) == (0, [])  # and the views are current again
+
+
+def test_a_reading_verb_creates_a_new_store_without_loading_the_aggregate(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "new" / "fresh.sqlite"
+    code, loaded, out = run_and_list_loaded("--store", str(store), "list")
+    assert (code, loaded) == (0, [])
+    assert out.startswith("No exercises yet.")
+    with sqlite3.connect(store) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert {"stored_events", "tracking", "ct_exercises", "ct_flags", "ct_meta"} <= tables

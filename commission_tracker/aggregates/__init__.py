@@ -1,18 +1,39 @@
-"""The commissioning exercise aggregate, its events and value objects."""
+"""The commissioning exercise aggregate, its events and value objects.
 
-from commission_tracker.aggregates.errors import (
-    CommissioningError,
-    ConcurrentChange,
-    DuplicateReference,
-    ExerciseNotFound,
-    InvalidFact,
-    InvariantViolated,
-)
-from commission_tracker.aggregates.exercise import (
-    CommissioningExercise,
-    exercise_id,
-    normalise_reference,
-)
+The names below are imported on first use (PEP 562): importing a light module of this
+package (``errors``, ``identity``, ``vocabulary``) must not load the aggregate, its events
+or pydantic, which a command answered from the views never needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commission_tracker.aggregates.errors import (
+        CommissioningError,
+        ConcurrentChange,
+        DuplicateReference,
+        ExerciseNotFound,
+        InvalidFact,
+        InvariantViolated,
+    )
+    from commission_tracker.aggregates.exercise import CommissioningExercise
+    from commission_tracker.aggregates.identity import exercise_id, normalise_reference
+
+_EXPORTS = {
+    "CommissioningError": "errors",
+    "CommissioningExercise": "exercise",
+    "ConcurrentChange": "errors",
+    "DuplicateReference": "errors",
+    "ExerciseNotFound": "errors",
+    "InvalidFact": "errors",
+    "InvariantViolated": "errors",
+    "exercise_id": "identity",
+    "normalise_reference": "identity",
+}
+"""Each exported name and the module (of this package) that defines it."""
 
 __all__ = [
     "CommissioningError",
@@ -25,3 +46,16 @@ __all__ = [
     "exercise_id",
     "normalise_reference",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -8,7 +8,6 @@ The state is plain data: the events themselves, filed by kind, which the rules r
 
 from __future__ import annotations
 
-import functools
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +18,7 @@ from pydantic import ValidationError
 
 from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.errors import CommissioningError, InvalidFact, InvariantViolated
+from commission_tracker.aggregates.identity import exercise_id, normalise_reference
 from commission_tracker.aggregates.values import (
     EMPTY_TEXT,
     PHASE_ORDER,
@@ -33,24 +33,7 @@ from commission_tracker.aggregates.values import (
     Sector,
 )
 
-REFERENCE_NAMESPACE = uuid.UUID("5f0b2a3e-6d0c-4c55-9a43-0c3c1f6d9e21")
-
 E = TypeVar("E", bound=ev.ExerciseEvent)
-
-
-def normalise_reference(reference: str) -> str:
-    """References are matched without regard to case or surrounding space."""
-    return reference.strip().casefold()
-
-
-@functools.lru_cache(maxsize=65536)
-def exercise_id(reference: str) -> uuid.UUID:
-    """The exercise's id is derived from its reference, so the store keeps references unique.
-
-    Two officers opening the same reference at once collide on the same event-store key,
-    and one of them is told the reference is taken.
-    """
-    return uuid.uuid5(REFERENCE_NAMESPACE, normalise_reference(reference))
 
 
 def validation_sentence(error: ValidationError) -> str:

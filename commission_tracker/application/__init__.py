@@ -1,8 +1,29 @@
-"""The application layer shared by the command line and the dashboard."""
+"""The application layer shared by the command line and the dashboard.
 
-from commission_tracker.application.clock import Clock, parse_date, parse_moment
-from commission_tracker.application.service import COMMANDS, Tracker
-from commission_tracker.application.store import StoreConfig, StoreError
+The names below are imported on first use (PEP 562), so importing a module of this
+package (``clock``, ``store``) loads only what that module needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from commission_tracker.application.clock import Clock, parse_date, parse_moment
+    from commission_tracker.application.service import COMMANDS, Tracker
+    from commission_tracker.application.store import StoreConfig, StoreError
+
+_EXPORTS = {
+    "COMMANDS": "service",
+    "Clock": "clock",
+    "StoreConfig": "store",
+    "StoreError": "store",
+    "Tracker": "service",
+    "parse_date": "clock",
+    "parse_moment": "clock",
+}
+"""Each exported name and the module (of this package) that defines it."""
 
 __all__ = [
     "COMMANDS",
@@ -13,3 +34,16 @@ __all__ = [
     "parse_date",
     "parse_moment",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

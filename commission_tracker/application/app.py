@@ -7,14 +7,16 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Mapper
+from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory, Mapper
 from eventsourcing.utils import Environment, EnvType
 
 from commission_tracker.aggregates.events import ExerciseEvent
 from commission_tracker.aggregates.exercise import CommissioningExercise
+from commission_tracker.application.infrastructure import (
+    APPLICATION_NAME,
+    application_environment,
+)
 from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
-
-SQLITE_RECORDER_TOPIC = "commission_tracker.application.recorders:SQLiteEventRecorder"
 
 
 def project_exercise(
@@ -32,20 +34,40 @@ class CommissioningApplication(Application[UUID]):
 
     Events are pydantic models stored as msgpack (see ``serialisation``); the persistence
     module (SQLite or PostgreSQL) comes from the environment built by ``StoreConfig``.
+
+    ``factory`` and ``recorder``, when given, are the store's infrastructure already
+    opened (``infrastructure.open_infrastructure``, with the same settings): the
+    application then uses them rather than opening the store again.
     """
 
-    name = "commissioning"
+    name = APPLICATION_NAME
+
+    def __init__(
+        self,
+        env: EnvType | None = None,
+        *,
+        factory: InfrastructureFactory | None = None,
+        recorder: ApplicationRecorder | None = None,
+    ) -> None:
+        self._given_factory = factory
+        self._given_recorder = recorder
+        super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
-        """Settings come from the store configuration only, never from stray variables in
-        the user's environment (the library would otherwise read ``CREATE_TABLE``,
-        ``POSTGRES_SCHEMA``, ``COMPRESSOR_TOPIC``... from ``os.environ``)."""
+        """Settings come from the store configuration only (``application_environment``)."""
         settings = dict(type(self).env)
         settings.update(env or {})
-        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
-            # Batches of events go in with one statement (see ``recorders``).
-            settings.setdefault("APPLICATION_RECORDER_TOPIC", SQLITE_RECORDER_TOPIC)
-        return Environment(name, settings)
+        return application_environment(name, settings)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        if self._given_factory is not None:
+            return self._given_factory
+        return super().construct_factory(env)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        if self._given_recorder is not None:
+            return self._given_recorder
+        return super().construct_recorder()
 
     def get_exercise(self, ident: UUID, version: int | None = None) -> CommissioningExercise:
         """The exercise with ``ident``, at ``version`` or its latest."""

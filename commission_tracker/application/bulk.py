@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 from uuid import UUID
 
-from commission_tracker.aggregates.exercise import exercise_id
+from commission_tracker.aggregates.identity import exercise_id
 
 PARALLEL_MIN_LINES = 20_000
 """Below this many lines an import runs in one process (workers take time to start)."""

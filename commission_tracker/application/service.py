@@ -4,12 +4,19 @@
 aggregate's command method (which checks the invariants), and saves the new event; when
 another officer saved a fact on the same exercise in the meantime, the command is retried
 on the fresh state, so both facts land or a clear ``ConcurrentChange`` error is raised.
+
+A command answered from the views (``list``, ``flags``, ``deadlines``...) loads neither the
+aggregate nor its pydantic events while the views are current: the store's infrastructure
+is opened on its own, and the eventsourcing application (which imports them) is built at
+the first use of ``Tracker.app``: when an exercise is read or saved, or the views have
+events to catch up with.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import getpass
 import json
 import os
@@ -21,10 +28,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
-from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.errors import (
     CommissioningError,
     ConcurrentChange,
@@ -32,42 +37,68 @@ from commission_tracker.aggregates.errors import (
     ExerciseNotFound,
     InvalidFact,
 )
-from commission_tracker.aggregates.exercise import CommissioningExercise, exercise_id
-from commission_tracker.application.app import CommissioningApplication
+from commission_tracker.aggregates.identity import exercise_id
 from commission_tracker.application.clock import Clock, parse_date
+from commission_tracker.application.infrastructure import open_infrastructure
 from commission_tracker.application.store import StoreConfig
 
-# The views and the rules are imported by the methods that use them: showing an
-# exercise or its history needs neither, and importing them would slow its start-up.
+# The aggregate, its events and the application are imported when an exercise is read or
+# saved; the views and the rules by the methods that use them: showing an exercise or its
+# history needs neither, and a read of current views needs none of them.
 if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+
+    from commission_tracker.aggregates import events as ev
+    from commission_tracker.aggregates.exercise import CommissioningExercise
+    from commission_tracker.application.app import CommissioningApplication
     from commission_tracker.projections.runner import ProgressCallback, Projector
     from commission_tracker.projections.views import CommissioningViews
 
 USER_ENV = "CTRACK_USER"
 RETRIES = 5
 
-COMMANDS: dict[str, Callable[..., Any]] = {
-    "advance": CommissioningExercise.advance,
-    "involve": CommissioningExercise.involve,
-    "consult": CommissioningExercise.consult,
-    "consultation-feedback": CommissioningExercise.publish_consultation_feedback,
-    "funding-notified": CommissioningExercise.notify_funding,
-    "timetable": CommissioningExercise.publish_timetable,
-    "pqq": CommissioningExercise.issue_pqq,
-    "tender": CommissioningExercise.publish_tender,
-    "bid": CommissioningExercise.receive_bid,
-    "award": CommissioningExercise.award,
-    "bidder-feedback": CommissioningExercise.give_bidder_feedback,
-    "monitoring": CommissioningExercise.set_monitoring,
-    "impact-assessed": CommissioningExercise.assess_impact,
-    "decommission": CommissioningExercise.decide_decommission,
-    "notice": CommissioningExercise.give_notice,
-    "review": CommissioningExercise.complete_review,
-    "correct": CommissioningExercise.correct,
-    "close": CommissioningExercise.close,
-    "cancel": CommissioningExercise.cancel,
+COMMAND_METHODS: dict[str, str] = {
+    "advance": "advance",
+    "involve": "involve",
+    "consult": "consult",
+    "consultation-feedback": "publish_consultation_feedback",
+    "funding-notified": "notify_funding",
+    "timetable": "publish_timetable",
+    "pqq": "issue_pqq",
+    "tender": "publish_tender",
+    "bid": "receive_bid",
+    "award": "award",
+    "bidder-feedback": "give_bidder_feedback",
+    "monitoring": "set_monitoring",
+    "impact-assessed": "assess_impact",
+    "decommission": "decide_decommission",
+    "notice": "give_notice",
+    "review": "complete_review",
+    "correct": "correct",
+    "close": "close",
+    "cancel": "cancel",
 }
-"""Recording verbs (as the command line names them) and the aggregate methods behind them."""
+"""Recording verbs (as the command line names them) and the names of the aggregate's
+methods behind them."""
+
+if TYPE_CHECKING:
+    COMMANDS: dict[str, Callable[..., Any]]
+    """Recording verbs and the aggregate methods behind them (made at first use)."""
+
+
+@functools.cache
+def _commands() -> dict[str, Callable[..., Any]]:
+    from commission_tracker.aggregates.exercise import CommissioningExercise
+
+    return {verb: getattr(CommissioningExercise, name) for verb, name in COMMAND_METHODS.items()}
+
+
+def __getattr__(name: str) -> Any:
+    # ``COMMANDS`` names the aggregate's methods: it is made when first used, so that
+    # importing this module does not import the aggregate.
+    if name == "COMMANDS":
+        return _commands()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -144,23 +175,37 @@ class Tracker:
         self._after_save: list[SaveListener] = []
         self._projector: Projector | None = None
         self._project = project
+        self._app: CommissioningApplication | None = None
         with self.store.setup_lock():
-            self.app = self._construct_application()
+            self._factory, self._recorder = self._open_store()
             if project and self.store.kind == "postgres":
-                from commission_tracker.projections.runner import Projector
-
-                self._projector = Projector(self.app, self.store.kind)
+                self._projector = self._new_projector()
         if project:
             self.on_saved(self.refresh)
+
+    @property
+    def app(self) -> CommissioningApplication:
+        """The eventsourcing application of this store (built at first use, on the
+        infrastructure the tracker opened: it creates no table, so needs no lock)."""
+        if self._app is None:
+            from commission_tracker.application.app import CommissioningApplication
+
+            self._app = CommissioningApplication(
+                env=self.store.as_env(), factory=self._factory, recorder=self._recorder
+            )
+        return self._app
 
     @property
     def projector(self) -> Projector:
         """The views of this store (created on first use)."""
         if self._projector is None:
-            from commission_tracker.projections.runner import Projector
-
-            self._projector = Projector(self.app, self.store.kind)
+            self._projector = self._new_projector()
         return self._projector
+
+    def _new_projector(self) -> Projector:
+        from commission_tracker.projections.runner import Projector
+
+        return Projector(self._factory, self._recorder, self.store.kind, lambda: self.app)
 
     def refresh(self) -> int:
         """Bring the views up to date with the event log; returns events processed."""
@@ -171,12 +216,14 @@ class Tracker:
         self.refresh()
         return self.projector.views
 
-    def _construct_application(self) -> CommissioningApplication:
+    def _open_store(self) -> tuple[InfrastructureFactory[Any], ApplicationRecorder]:
+        """The store's persistence factory and event recorder (the events table is created
+        if the store is new); the application is built on them when first needed."""
         # Several processes creating a new SQLite store at once can find it locked while
         # one of them switches it to WAL mode; that passes in a moment.
         for attempt in range(RETRIES):
             try:
-                return CommissioningApplication(env=self.store.as_env())
+                return open_infrastructure(self.store.as_env())
             except (sqlite3.OperationalError, OperationalError):
                 if attempt == RETRIES - 1:
                     raise
@@ -184,7 +231,10 @@ class Tracker:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
-        self.app.close()
+        if self._app is not None:
+            self._app.close()  # closes the factory it was built on
+        else:
+            self._factory.close()
 
     def __enter__(self) -> Tracker:
         return self
@@ -202,6 +252,8 @@ class Tracker:
         self, *, reference: str, on: date | None = None, **facts: Any
     ) -> CommissioningExercise:
         """Open a new exercise; its reference must be new to the store."""
+        from commission_tracker.aggregates.exercise import CommissioningExercise
+
         if not reference.strip():
             raise InvalidFact("An exercise reference cannot be empty.")
         if exercise_id(reference) in self.app.repository:
@@ -228,7 +280,7 @@ class Tracker:
 
         ``on`` defaults to today and ``recorded_by`` to the tracker's user.
         """
-        command = COMMANDS[verb]
+        command = _commands()[verb]
         if "on" in facts and facts["on"] is None:
             del facts["on"]
         if verb != "consult":
@@ -264,6 +316,7 @@ class Tracker:
 
         from eventsourcing.persistence import StoredEvent
 
+        from commission_tracker.aggregates.exercise import CommissioningExercise
         from commission_tracker.application import bulk
         from commission_tracker.application.recorders import recorded_originators
         from commission_tracker.projections.projection import rows_for
@@ -326,13 +379,13 @@ class Tracker:
                         opened.add(ident)
                         unchecked.append((number, reference, ident))
                     else:
-                        if verb not in COMMANDS:
+                        if verb not in COMMAND_METHODS:
                             raise InvalidFact(f"'{verb}' is not a ctrack verb.")
                         if verb != "consult":
                             command.setdefault("on", self.clock.today())
                         if ident not in touched:
                             touched[ident] = (load or not_stored)(reference)
-                        COMMANDS[verb](touched[ident], **command)
+                        _commands()[verb](touched[ident], **command)
                 except CommissioningError as error:
                     check_openings()
                     raise InvalidFact(f"{source}, line {number}: {error}") from None
@@ -444,6 +497,8 @@ class Tracker:
     ) -> CommissioningExercise:
         """The exercise now, or as the store showed it at ``as_at`` (recorded time), or
         with only the facts that had happened by ``as_of`` (business date)."""
+        from eventsourcing.application import AggregateNotFoundError
+
         ident = exercise_id(reference)
         if as_at is None and as_of is None:
             try:
@@ -503,10 +558,14 @@ class Tracker:
 
     def compliance(self, reference: str) -> list[dict[str, Any]]:
         """Every check on one exercise, as of today."""
-        self.exercise(reference)  # an unknown reference is a clear error
         from commission_tracker.projections import queries
 
-        return queries.compliance(self.views, str(exercise_id(reference)), self.clock.today())
+        ident = str(exercise_id(reference))
+        if not queries.has_exercise(self.views, ident):
+            # Not in the views: the event store says whether it exists (an unknown
+            # reference is a clear error), and the views then catch up with it.
+            self.exercise(reference)
+        return queries.compliance(self.views, ident, self.clock.today())
 
     def involvement(self, *, by: str = "exercise") -> dict[str, Any]:
         from commission_tracker.projections import queries
@@ -540,7 +599,7 @@ class Tracker:
 
     def event_count(self) -> int:
         """How many facts the store holds (every exercise, every fact)."""
-        recorder: Any = self.app.recorder
+        recorder: Any = self._recorder
         table = recorder.events_table_name
         if self.store.kind == "postgres":
             table = f'"{self.store.schema or "public"}".{table}'
@@ -557,6 +616,8 @@ def fold(
     Corrections always apply: they fix the record, they are not business facts. Facts keep
     their sequence numbers, so evidence cites the same numbers as the full history.
     """
+    from commission_tracker.aggregates import events as ev
+
     exercise: CommissioningExercise | None = None
     for fact in facts:
         if as_of is not None and fact.on > as_of and not isinstance(fact, ev.EntryCorrected):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from commission_tracker.aggregates.errors import CommissioningError
-from commission_tracker.aggregates.values import (
+from commission_tracker.aggregates.vocabulary import (
     Activity,
     Authority,
     ContractKind,

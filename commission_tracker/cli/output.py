@@ -6,10 +6,12 @@ import codecs
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from commission_tracker.aggregates.events import ExerciseEvent
-from commission_tracker.aggregates.exercise import CommissioningExercise
+# Annotations only: printing what the views answer needs neither the aggregate nor pydantic.
+if TYPE_CHECKING:
+    from commission_tracker.aggregates.events import ExerciseEvent
+    from commission_tracker.aggregates.exercise import CommissioningExercise
 
 
 def emit_json(document: Any) -> None:

@@ -22,11 +22,11 @@ from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.exercise import CommissioningExercise
 from commission_tracker.aggregates.values import Phase, Sector
 from commission_tracker.projections.views import CommissioningViews, ExerciseRows
-from commission_tracker.rules import evaluate
 from commission_tracker.rules.model import Check, Status, flagged_from
+from commission_tracker.rules.registry import evaluate
 
-PROJECTION_VERSION = "2"
-"""Bump when the rows a fact produces change (new rule, new column): views are rebuilt."""
+# When the rows a fact produces change (new rule, new column), bump PROJECTION_VERSION in
+# ``views`` (where the projector reads it without importing this module): views rebuild.
 
 BEFORE_DO = {Phase.ANALYSE, Phase.PLAN}
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from commission_tracker.aggregates.values import PHASE_ORDER
+from commission_tracker.aggregates.vocabulary import PHASE_ORDER
 from commission_tracker.projections.views import CommissioningViews
 from commission_tracker.rules.model import Check, Status, resolve
 
@@ -158,6 +158,12 @@ def flags(
         flags_json(views, today, rule=rule, status=status, exercise_id=exercise_id)
     )
     return found
+
+
+def has_exercise(views: CommissioningViews, exercise_id: str) -> bool:
+    """Whether the views hold the exercise with this id (``str(UUID)``)."""
+    rows = views.query("SELECT 1 FROM {p}ct_exercises WHERE exercise_id = ?", (exercise_id,))
+    return bool(rows)
 
 
 def compliance(views: CommissioningViews, exercise_id: str, today: date) -> list[dict[str, Any]]:

@@ -9,6 +9,11 @@ each read. The catch-up pulls notifications after the last tracked position; a l
 views as rebuilding first, so a rebuild that is killed half way resumes where it stopped
 when it is run again (or at the next catch-up) instead of starting over; each page commits
 with its tracking position, so nothing is applied twice.
+
+Whether the views are current is asked of the store's infrastructure alone (the log's last
+position, the views' tracking position and marks): the aggregate, its events, the mapper,
+the projection and the rules are imported, and the application built, only when there are
+events to process, so a read of current views loads none of them.
 """
 
 from __future__ import annotations
@@ -17,26 +22,29 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.utils import resolve_topic
 
-from commission_tracker.aggregates.events import ExerciseOpened
-from commission_tracker.aggregates.exercise import CommissioningExercise
-from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
-from commission_tracker.projections.projection import (
-    PROJECTION_VERSION,
-    CommissioningProjection,
-    rows_for,
-)
+from commission_tracker.application.infrastructure import APPLICATION_NAME
 from commission_tracker.projections.views import (
+    PROJECTION_VERSION,
     CommissioningViews,
     ExerciseRows,
     SQLiteCommissioningViews,
     Superseded,
 )
+
+# Only processing events needs these (see the module's docstring).
+if TYPE_CHECKING:
+    from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
+
+    from commission_tracker.aggregates.exercise import CommissioningExercise
+    from commission_tracker.application.app import CommissioningApplication
+    from commission_tracker.application.serialisation import PydanticMapper
+    from commission_tracker.projections.projection import CommissioningProjection
 
 PAGE_SIZE = 1000
 """Events read from the log at a time."""
@@ -94,6 +102,8 @@ def _rows_of_chunk(
     """In a worker process: the rows of each exercise of ``chunk`` from its log."""
     global _WORKER_MAPPER
     if _WORKER_MAPPER is None:
+        from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
+
         _WORKER_MAPPER = PydanticMapper(transcoder=MsgpackTranscoder())
     return [rows_from_log(_WORKER_MAPPER, ident, log) for ident, log in chunk]
 
@@ -119,6 +129,8 @@ def _uuid(value: Any) -> UUID:
 
 
 def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
+    from commission_tracker.projections.projection import rows_for
+
     return rows_for(exercise), exercise.version
 
 
@@ -126,6 +138,8 @@ def rows_from_log(
     mapper: PydanticMapper, ident: UUID, log: list[StoredRow]
 ) -> tuple[ExerciseRows, int]:
     """An exercise's rows (and its number of events) from its stored events, in order."""
+    from commission_tracker.projections.projection import rows_for
+
     exercise: CommissioningExercise | None = None
     for version, topic, state in log:
         cls = resolve_topic(topic)
@@ -136,23 +150,54 @@ def rows_from_log(
 
 
 class Projector:
-    """Owns the views of one store and the projection that feeds them."""
+    """Owns the views of one store and the projection that feeds them.
 
-    def __init__(self, app: Any, store_kind: str) -> None:
-        self.app = app
+    ``factory`` and ``recorder`` are the store's infrastructure (``open_infrastructure``):
+    the views' tables are made by the factory (created if new) and the log's positions are
+    read from the recorder. ``application`` gives the store's application, built on the
+    same infrastructure, when events must be turned into exercises; it is not called
+    while the views are current.
+    """
+
+    application_name = APPLICATION_NAME
+
+    def __init__(
+        self,
+        factory: InfrastructureFactory[Any],
+        recorder: ApplicationRecorder,
+        store_kind: str,
+        application: Callable[[], CommissioningApplication],
+    ) -> None:
+        self.recorder: Any = recorder
+        self._application = application
         view_class: type[CommissioningViews] = SQLiteCommissioningViews
         if store_kind == "postgres":
             from commission_tracker.projections.views_postgres import PostgresCommissioningViews
 
             view_class = PostgresCommissioningViews
-        self.views: CommissioningViews = app.factory.tracking_recorder(view_class)
+        self.views: CommissioningViews = factory.tracking_recorder(view_class)
         self.views.create_views()
-        self.projection = CommissioningProjection(self.views, load=self._load)
+        self._projection: CommissioningProjection | None = None
         self._last_id = 0
 
     @property
-    def application_name(self) -> str:
-        return str(self.app.name)
+    def app(self) -> CommissioningApplication:
+        """The store's application (built at the first call)."""
+        return self._application()
+
+    @property
+    def projection(self) -> CommissioningProjection:
+        """The projection that processes one event at a time (made at first use)."""
+        if self._projection is None:
+            from commission_tracker.projections.projection import CommissioningProjection
+
+            self._projection = CommissioningProjection(self.views, load=self._load)
+        return self._projection
+
+    def _forget(self) -> None:
+        """Drop the exercises the projection holds in memory (if it was made)."""
+        if self._projection is not None:
+            self._projection.forget()
 
     def _load(self, ident: UUID, version: int) -> Any:
         return self.app.get_exercise(ident, version)
@@ -172,7 +217,7 @@ class Projector:
         if self.needs_rebuild():
             return self.rebuild()
         position = self.position()
-        last = self.app.recorder.max_notification_id() or 0
+        last = self.recorder.max_notification_id() or 0
         if last - position <= 0:
             return 0
         if last - position >= BATCH_THRESHOLD:
@@ -189,7 +234,7 @@ class Projector:
                 )
             except IntegrityError:
                 # Another process has already processed this position: nothing to do.
-                self.projection.forget()
+                self._forget()
                 return processed
             processed += 1
         return processed
@@ -209,7 +254,7 @@ class Projector:
         """
         marker = self.views.get_meta(REBUILDING)
         if restart or marker is None:
-            marker = self._start_rebuild(self.app.recorder.max_notification_id() or 0)
+            marker = self._start_rebuild(self.recorder.max_notification_id() or 0)
         upto = int(self.views.get_meta(REBUILD_UPTO) or 0)
         after = self.views.get_meta(REBUILD_AFTER) or ""
         processed = self._refresh(
@@ -235,14 +280,16 @@ class Projector:
                 REBUILD_AFTER: "",
             },
         )
-        self.projection.forget()
+        self._forget()
         return marker
 
     def exercise_ids(self, upto: int | None = None) -> Iterator[UUID]:
         """The id of every exercise opened (up to position ``upto``), in that order."""
+        from commission_tracker.aggregates.events import ExerciseOpened
+
         start = 1
         while True:
-            page = self.app.recorder.select_notifications(
+            page = self.recorder.select_notifications(
                 start, PAGE_SIZE, stop=upto, topics=[ExerciseOpened.TOPIC]
             )
             for notification in page:
@@ -273,7 +320,7 @@ class Projector:
         """
         if self.position() != before:
             return False
-        if (self.app.recorder.max_notification_id() or 0) != after:
+        if (self.recorder.max_notification_id() or 0) != after:
             return False
         rebuilding = self.needs_rebuild()
         if rebuilding and before != 0:
@@ -340,7 +387,7 @@ class Projector:
             # IntegrityError: another process has tracked this position or a later one.
             pass
         finally:
-            self.projection.forget()
+            self._forget()
         if progress is not None:
             progress(processed, upto)
         return processed
@@ -358,8 +405,11 @@ class Projector:
         logs = self._logs(after, upto)
         workers = rebuild_workers(upto)
         if workers < 2:
+            mapper: PydanticMapper | None = None  # not needed for an empty log
             for ident, log in logs:
-                yield rows_from_log(self.app.mapper, ident, log)
+                if mapper is None:
+                    mapper = cast("PydanticMapper", self.app.mapper)
+                yield rows_from_log(mapper, ident, log)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
@@ -380,9 +430,19 @@ class Projector:
                     broken = True
             return _rows_of_chunk(chunk)
 
+        def submit(pool: ProcessPoolExecutor, chunk: list[tuple[UUID, list[StoredRow]]]) -> Any:
+            # The pool can break before any result shows it (a worker dies as it starts).
+            nonlocal broken
+            if not broken:
+                try:
+                    return pool.submit(_rows_of_chunk, chunk)
+                except BrokenProcessPool:
+                    broken = True
+            return None
+
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             for chunk in _chunks(logs, CHUNK_EVENTS):
-                pending.append((None if broken else pool.submit(_rows_of_chunk, chunk), chunk))
+                pending.append((submit(pool, chunk), chunk))
                 while len(pending) > IN_FLIGHT * workers:
                     yield from rows_of(*pending.popleft())
             while pending:
@@ -396,7 +456,7 @@ class Projector:
         query per page, rather than one per exercise); an exercise split over two pages
         is completed from the next.
         """
-        recorder = self.app.recorder
+        recorder = self.recorder
         postgres = self.views.placeholder != "?"
         if postgres:
             table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
@@ -436,7 +496,7 @@ class Projector:
 
     def _notifications(self, start: int, page_size: int = PAGE_SIZE) -> Iterator[Any]:
         while True:
-            page = self.app.recorder.select_notifications(start, page_size)
+            page = self.recorder.select_notifications(start, page_size)
             for notification in page:
                 self._last_id = notification.id
                 yield notification

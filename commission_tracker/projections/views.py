@@ -90,6 +90,10 @@ and small so that listing them reads little: the day from which each is flagged,
 ``flags --json`` document, pre-rendered, in parts: before the status; the status and
 message (while pending, the breach ones); the at-risk ones while pending; after them."""
 
+PROJECTION_VERSION = "2"
+"""Bump when the rows a fact produces change (new rule, new column, a change to
+``projection``): views of an older version are rebuilt."""
+
 VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks", "ct_flags")
 VIEW_WRITERS_LOCK = 770_2026_014
 """PostgreSQL advisory lock key taken by every view-writing transaction."""

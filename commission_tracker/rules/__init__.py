@@ -5,68 +5,53 @@ returns :class:`~commission_tracker.rules.model.Check` objects, whose content de
 the exercise's recorded facts; :func:`~commission_tracker.rules.model.resolve` reads a check
 as at a day. A rule's id names its function (``notice-period`` is ``notice_period``) and its
 module is found from the id (``rules/notice.py``, ``rules/pqq.py``...).
+
+The package's names are imported on first use (PEP 562): reading a stored check from the
+views needs only ``rules.model``, and importing it must not load every rule, the profiles
+and the aggregate.
 """
 
 from __future__ import annotations
 
-from commission_tracker.aggregates.exercise import CommissioningExercise
-from commission_tracker.rules.bidder_feedback import bidder_feedback
-from commission_tracker.rules.common import Rule
-from commission_tracker.rules.consultation import consultation_feedback, consultation_length
-from commission_tracker.rules.funding import funding_lead_time, funding_term
-from commission_tracker.rules.impact_assessment import impact_assessment
-from commission_tracker.rules.improvement_timetable import improvement_timetable
-from commission_tracker.rules.law import ProfileInvalid
-from commission_tracker.rules.model import (
-    Check,
-    Evidence,
-    ResolvedCheck,
-    Status,
-    resolve,
-    resolve_all,
-)
-from commission_tracker.rules.monitoring import monitoring_proportionate
-from commission_tracker.rules.notice import notice_in_writing, notice_period, notice_rationale
-from commission_tracker.rules.pqq import pqq_proportionate
-from commission_tracker.rules.profiles import (
-    Profile,
-    ProfileInfo,
-    available_profiles,
-    load_profile,
-)
-from commission_tracker.rules.timetable import timetable_published
+import importlib
+from typing import TYPE_CHECKING, Any
 
-RULES: dict[str, Rule] = {
-    "notice-period": notice_period,
-    "notice-in-writing": notice_in_writing,
-    "notice-rationale": notice_rationale,
-    "impact-assessment": impact_assessment,
-    "improvement-timetable": improvement_timetable,
-    "consultation-length": consultation_length,
-    "consultation-feedback": consultation_feedback,
-    "funding-lead-time": funding_lead_time,
-    "timetable-published": timetable_published,
-    "bidder-feedback": bidder_feedback,
-    "pqq-proportionate": pqq_proportionate,
-    "monitoring-proportionate": monitoring_proportionate,
-    "funding-term": funding_term,
+if TYPE_CHECKING:
+    from commission_tracker.rules.common import Rule
+    from commission_tracker.rules.law import ProfileInvalid
+    from commission_tracker.rules.model import (
+        Check,
+        Evidence,
+        ResolvedCheck,
+        Status,
+        resolve,
+        resolve_all,
+    )
+    from commission_tracker.rules.profiles import (
+        Profile,
+        ProfileInfo,
+        available_profiles,
+        load_profile,
+    )
+    from commission_tracker.rules.registry import RULES, evaluate
+
+_EXPORTS = {
+    "RULES": "registry",
+    "Check": "model",
+    "Evidence": "model",
+    "Profile": "profiles",
+    "ProfileInfo": "profiles",
+    "ProfileInvalid": "law",
+    "ResolvedCheck": "model",
+    "Rule": "common",
+    "Status": "model",
+    "available_profiles": "profiles",
+    "evaluate": "registry",
+    "load_profile": "profiles",
+    "resolve": "model",
+    "resolve_all": "model",
 }
-"""Every rule by its stable id, in the order of the commissioning cycle's concerns."""
-
-
-def evaluate(exercise: CommissioningExercise, profile: Profile | str | None = None) -> list[Check]:
-    """Every rule's checks of ``exercise``.
-
-    Made against ``profile`` (a profile or its name), else the profile the exercise was
-    opened under. Raises :class:`~commission_tracker.aggregates.errors.InvalidFact` for an
-    unknown profile name and :class:`ProfileInvalid` for a profile file that cannot be used.
-    """
-    if profile is None:
-        profile = exercise.profile
-    if isinstance(profile, str):
-        profile = load_profile(profile)
-    return [check for rule in RULES.values() for check in rule(exercise, profile)]
-
+"""Each exported name and the module (of this package) that defines it."""
 
 __all__ = [
     "RULES",
@@ -84,3 +69,16 @@ __all__ = [
     "resolve",
     "resolve_all",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

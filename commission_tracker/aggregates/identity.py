@@ -1,0 +1,27 @@
+"""An exercise's identity: its id is derived from its reference.
+
+Kept apart from the aggregate (and free of pydantic) so that a reading command can find an
+exercise's rows in the views by reference without loading the aggregate.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+REFERENCE_NAMESPACE = uuid.UUID("5f0b2a3e-6d0c-4c55-9a43-0c3c1f6d9e21")
+
+
+def normalise_reference(reference: str) -> str:
+    """References are matched without regard to case or surrounding space."""
+    return reference.strip().casefold()
+
+
+@functools.lru_cache(maxsize=65536)
+def exercise_id(reference: str) -> uuid.UUID:
+    """The exercise's id is derived from its reference, so the store keeps references unique.
+
+    Two officers opening the same reference at once collide on the same event-store key,
+    and one of them is told the reference is taken.
+    """
+    return uuid.uuid5(REFERENCE_NAMESPACE, normalise_reference(reference))
