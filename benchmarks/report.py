@@ -282,10 +282,13 @@ def section(results: Results) -> str:
     ]
     floor = results.floor
     if floor:
+        inserts, reads = floor.get("insert_samples") or [0.0], floor.get("read_samples") or [0.0]
         lines += [
-            "**Floor** (raw `sqlite3` + `msgpack`, same machine, same run): "
-            f"insert {floor['insert_rate']:,.0f} rows/s, sequential read with decode "
-            f"{floor['read_rate']:,.0f} rows/s, over {floor['rows']:,} rows of "
+            "**Floor** (raw `sqlite3` + `msgpack`, same machine, same run, measured "
+            f"{len(inserts)} times spread over the run, median and range): insert "
+            f"{floor['insert_rate']:,.0f} rows/s ({min(inserts):,.0f}-{max(inserts):,.0f}), "
+            f"sequential read with decode {floor['read_rate']:,.0f} rows/s "
+            f"({min(reads):,.0f}-{max(reads):,.0f}), over {floor['rows']:,} rows of "
             f"{floor['state_bytes']:.0f} bytes of state on average (the product's stored "
             f"events average {workload.get('product_state_bytes', 0):.0f} bytes).",
             "",
