@@ -135,3 +135,45 @@ def tracker_id(path: Path, reference: str) -> Any:
     from commission_tracker.aggregates.exercise import exercise_id
 
     return exercise_id(reference)
+
+
+class Killed(Exception):
+    """Stands for a process killed part way (its transaction never commits)."""
+
+
+def test_a_catch_up_stops_when_another_starts_a_rebuild_and_the_rebuild_still_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "store.sqlite"
+    references = fill(path, exercises=12, facts=2)
+    # A few facts recorded without catching up: the next reader takes them one at a time.
+    with tracker(path, project=False) as quiet:
+        for number in range(5):
+            involve(quiet, references[number], "One-at-a-time Trust", TODAY)
+
+    with tracker(path) as first, tracker(path) as second:
+        projection = first.projector.projection
+        advance = projection._advance
+        started: list[bool] = []
+
+        def rebuild_starts_meanwhile(domain_event: Any) -> Any:
+            if not started:
+                started.append(True)
+
+                # Another officer starts a full rebuild and is stopped part way through.
+                def killed(done: int, upto: int) -> None:
+                    raise Killed
+
+                with pytest.raises(Killed):
+                    second.replay(restart=True, batch_size=1, progress=killed)
+            return advance(domain_event)
+
+        monkeypatch.setattr(projection, "_advance", rebuild_starts_meanwhile)
+        first.refresh()
+
+    assert started
+    with tracker(path) as reader:  # the next reader finishes the rebuild and catches up
+        listed = reader.summaries()
+    assert len(listed) == len(references)
+    assert "One-at-a-time Trust" in organisations(path, references[4])
+    assert views(path) == rebuilt(path)

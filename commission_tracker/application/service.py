@@ -179,7 +179,11 @@ class Tracker:
         with self.store.setup_lock():
             self._factory, self._recorder = self._open_store()
             if project and self.store.kind == "postgres":
-                self._projector = self._new_projector()
+                try:
+                    self._projector = self._new_projector()
+                except BaseException:
+                    self._factory.close()
+                    raise
         if project:
             self.on_saved(self.refresh)
 

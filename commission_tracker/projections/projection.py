@@ -195,10 +195,11 @@ class CommissioningProjection(Projection[CommissioningViews]):  # type: ignore[t
         self._cache: OrderedDict[UUID, CommissioningExercise] = OrderedDict()
         self._cache_size = cache_size
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        """The incremental path: one fact, one transaction with its tracking record."""
+    def process_event(self, domain_event: Any, tracking: Tracking, **guard: Any) -> None:
+        """The incremental path: one fact, one transaction with its tracking record
+        (``guard``: what the views must still show, see ``CommissioningViews.replace``)."""
         exercise = self._advance(domain_event)
-        self.view.replace([rows_for(exercise)], tracking)
+        self.view.replace([rows_for(exercise)], tracking, **guard)
 
     def _advance(self, domain_event: ev.ExerciseEvent) -> CommissioningExercise:
         """The exercise with ``domain_event`` applied, from memory or the event store."""

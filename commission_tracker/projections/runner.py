@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.utils import resolve_topic
 
 from commission_tracker.application.infrastructure import APPLICATION_NAME
@@ -68,6 +68,8 @@ BATCH_THRESHOLD = 50
 """From this many unprocessed events, catch-up takes the batched path."""
 
 REBUILDING = "rebuilding"
+MAX_RESTARTS = 3
+"""How many times one process starts a rebuild again after an unguarded writer spoilt it."""
 REBUILD_UPTO = "rebuild_upto"
 """The last event position a rebuild covers (events after it are caught up afterwards)."""
 REBUILD_AFTER = "rebuild_after"
@@ -179,6 +181,7 @@ class Projector:
         self.views.create_views()
         self._projection: CommissioningProjection | None = None
         self._last_id = 0
+        self._restarts = 0
 
     @property
     def app(self) -> CommissioningApplication:
@@ -230,12 +233,17 @@ class Projector:
             domain_event = self.app.mapper.to_domain_event(notification)
             try:
                 self.projection.process_event(
-                    domain_event, Tracking(self.application_name, notification.id)
+                    domain_event,
+                    Tracking(self.application_name, notification.id),
+                    while_meta=(REBUILDING, None),
+                    while_position=(self.application_name, position),
                 )
-            except IntegrityError:
-                # Another process has already processed this position: nothing to do.
+            except Superseded:
+                # Another process has processed this position, or started a rebuild: the
+                # views are its to bring up to date.
                 self._forget()
                 return processed
+            position = notification.id
             processed += 1
         return processed
 
@@ -264,6 +272,16 @@ class Projector:
             batch_size=batch_size,
             rebuilding=marker,
         )
+        if self.views.get_meta(REBUILDING) == marker:
+            # Still this rebuild's, yet not finished: a writer that takes no notice of the
+            # mark (an older ctrack) tracked a later position meanwhile. Start again.
+            self._restarts += 1
+            if self._restarts > MAX_RESTARTS:
+                raise RuntimeError(
+                    "The views could not be rebuilt: another process keeps changing them. "
+                    "Stop other ctrack processes on this store and run `ctrack replay --restart`."
+                )
+            return processed + self.rebuild(restart=True, progress=progress, batch_size=batch_size)
         # Events recorded while rebuilding are applied the ordinary way.
         return processed + self.catch_up()
 
@@ -359,9 +377,8 @@ class Projector:
         processed = 0
         batch: list[ExerciseRows] = []
         batch_events = 0
-        guard: dict[str, Any] = {}
-        if rebuilding is not None:
-            guard["while_meta"] = (REBUILDING, rebuilding)
+        # Outside a rebuild (None), the views must not be under one either.
+        guard: dict[str, Any] = {"while_meta": (REBUILDING, rebuilding)}
         if since is not None:
             guard["while_position"] = (self.application_name, since)
         try:
@@ -383,8 +400,7 @@ class Projector:
             )
             self.views.replace(batch, Tracking(self.application_name, upto), final_meta, **guard)
             processed += batch_events
-        except (Superseded, IntegrityError):
-            # IntegrityError: another process has tracked this position or a later one.
+        except Superseded:
             pass
         finally:
             self._forget()

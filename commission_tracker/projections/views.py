@@ -263,6 +263,7 @@ class CommissioningViews:
         ``while_meta`` (key, value) and ``while_position`` (application name, position)
         are what the caller started from: when the views no longer show them, another
         process has moved the views on, and ``Superseded`` is raised with nothing written.
+        So it is when ``tracking`` is not past the position already tracked.
         """
         rows = list(rows)
         ids = [(r.exercise_id,) for r in rows]
@@ -275,6 +276,11 @@ class CommissioningViews:
                 tracked = self._max_tracking_id(name, c) or 0  # type: ignore[attr-defined]
                 if tracked != position:
                     raise Superseded(f"the views moved from position {position} to {tracked}")
+            if tracking is not None:
+                name = tracking.application_name
+                tracked = self._max_tracking_id(name, c)  # type: ignore[attr-defined]
+                if tracked is not None and tracked >= tracking.notification_id:
+                    raise Superseded(f"position {tracked} is tracked already")
             for table in VIEW_TABLES:
                 self._executemany(
                     c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
