@@ -21,6 +21,7 @@ from eventsourcing.projection import Projection
 from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.exercise import CommissioningExercise
 from commission_tracker.aggregates.values import Phase, Sector
+from commission_tracker.projections.queries import check_document
 from commission_tracker.projections.views import CommissioningViews, ExerciseRows
 from commission_tracker.rules.model import Check, Status, flagged_from
 from commission_tracker.rules.registry import evaluate
@@ -47,6 +48,11 @@ _DOCUMENT = json.JSONEncoder(ensure_ascii=False, default=str)
 """The format ``flags --json`` prints in when piped (``cli.output.emit_json``)."""
 
 
+_UNSETTLED = '"status": null, "message": null'
+"""Where a document made with no status and message holds them (keys are not escaped,
+and no string value can hold this unescaped)."""
+
+
 def _mid(status: str, message: str | None) -> str:
     return f'{_DOCUMENT.encode(status)}, "message": {_DOCUMENT.encode(message)}'
 
@@ -62,28 +68,26 @@ def _flag_row(
     start = flagged_from(check)
     if start is None:
         return None
-    head = _DOCUMENT.encode(
-        {
-            "exercise": exercise.reference,
-            "title": exercise.title,
-            "rule": check.rule,
-            "subject": check.subject,
-            "status": None,
-        }
+    document = _DOCUMENT.encode(
+        check_document(
+            exercise=exercise.reference,
+            title=exercise.title,
+            rule=check.rule,
+            subject=check.subject,
+            status=None,
+            message=None,
+            source=check.source,
+            evidence=[e.to_json() for e in check.evidence],
+            figures=check.figures,
+            reasons=list(check.reasons),
+            due=check.due.isoformat() if check.due else None,
+            pending=check.status is None,
+            profile=check.profile,
+            exercise_status=exercise.status.value,
+            phase=exercise.phase.value,
+        )
     )
-    tail = _DOCUMENT.encode(
-        {
-            "source": check.source,
-            "evidence": [e.to_json() for e in check.evidence],
-            "figures": check.figures,
-            "reasons": list(check.reasons),
-            "due": check.due.isoformat() if check.due else None,
-            "pending": check.status is None,
-            "profile": check.profile,
-            "exercise_status": exercise.status.value,
-            "phase": exercise.phase.value,
-        }
-    )
+    head, _, tail = document.partition(_UNSETTLED)
     if check.status is not None:
         mid, at_risk = _mid(check.status.value, check.message), None
     else:
@@ -101,10 +105,10 @@ def _flag_row(
         check.status.value if check.status is not None else None,
         check.due.isoformat() if check.due else None,
         start.isoformat(),
-        head[: -len("null}")],
+        head + '"status": ',
         mid,
         at_risk,
-        ", " + tail[1:],
+        tail,
     )
 
 

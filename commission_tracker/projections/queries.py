@@ -47,6 +47,45 @@ def _verdict(row: Any, today: date) -> tuple[str, str]:
     return verdict.status.value, verdict.message
 
 
+def check_document(
+    *,
+    exercise: str,
+    title: str,
+    rule: str,
+    subject: str,
+    status: str | None,
+    message: str | None,
+    source: str,
+    evidence: Any,
+    figures: Any,
+    reasons: Any,
+    due: str | None,
+    pending: bool,
+    profile: str,
+    exercise_status: str,
+    phase: str,
+) -> dict[str, Any]:
+    """A check in the JSON contract's shape and key order: the one definition of the
+    document that ``check_json`` gives and the projection pre-renders for ``ct_flags``."""
+    return {
+        "exercise": exercise,
+        "title": title,
+        "rule": rule,
+        "subject": subject,
+        "status": status,
+        "message": message,
+        "source": source,
+        "evidence": evidence,
+        "figures": figures,
+        "reasons": reasons,
+        "due": due,
+        "pending": pending,
+        "profile": profile,
+        "exercise_status": exercise_status,
+        "phase": phase,
+    }
+
+
 def check_json(row: Any, today: date, stored: list[Any] | None = None) -> dict[str, Any]:
     """One stored check, resolved against ``today``, in the JSON contract's shape.
 
@@ -54,23 +93,23 @@ def check_json(row: Any, today: date, stored: list[Any] | None = None) -> dict[s
     """
     status, message = _verdict(row, today)
     evidence, figures, reasons = stored or _decode_stored([row])[0]
-    return {
-        "exercise": row["reference"],
-        "title": row["title"],
-        "rule": row["rule"],
-        "subject": row["subject"],
-        "status": status,
-        "message": message,
-        "source": row["source"],
-        "evidence": evidence,
-        "figures": figures,
-        "reasons": reasons,
-        "due": row["due"],
-        "pending": row["status"] is None,
-        "profile": row["profile"],
-        "exercise_status": row["exercise_status"],
-        "phase": row["phase"],
-    }
+    return check_document(
+        exercise=row["reference"],
+        title=row["title"],
+        rule=row["rule"],
+        subject=row["subject"],
+        status=status,
+        message=message,
+        source=row["source"],
+        evidence=evidence,
+        figures=figures,
+        reasons=reasons,
+        due=row["due"],
+        pending=row["status"] is None,
+        profile=row["profile"],
+        exercise_status=row["exercise_status"],
+        phase=row["phase"],
+    )
 
 
 def _decode_stored(rows: list[Any]) -> list[Any]:
