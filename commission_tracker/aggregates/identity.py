@@ -25,3 +25,8 @@ def exercise_id(reference: str) -> uuid.UUID:
     and one of them is told the reference is taken.
     """
     return uuid.uuid5(REFERENCE_NAMESPACE, normalise_reference(reference))
+
+
+def as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    """An exercise id as stores give it back: a UUID (PostgreSQL) or its text (SQLite)."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

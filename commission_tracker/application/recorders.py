@@ -25,6 +25,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from commission_tracker.aggregates.identity import as_uuid
+
 LOOKUP_BATCH = 500
 """Ids asked about in one query (SQLite allows 999 parameters in older builds)."""
 
@@ -91,7 +93,5 @@ def recorded_originators(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
                 f"WHERE originator_id IN ({', '.join(mark for _ in batch)})",
                 batch,
             )
-            for row in c.fetchall():
-                value = row["originator_id"]
-                found.add(value if isinstance(value, UUID) else UUID(value))
+            found.update(as_uuid(row["originator_id"]) for row in c.fetchall())
     return found

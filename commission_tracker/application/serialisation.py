@@ -27,6 +27,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 from commission_tracker.aggregates.events import ExerciseEvent
+from commission_tracker.aggregates.identity import as_uuid
 
 EXT_DECIMAL = 1
 EXT_DATE = 2
@@ -79,6 +80,15 @@ def _ext_hook(code: int, data: bytes) -> Any:
     return msgpack.ExtType(code, data)
 
 
+def _pack(packer: msgpack.Packer, obj: Any) -> bytes:
+    try:
+        packed: bytes = packer.pack(obj)
+    except Exception:
+        packer.reset()  # a failed pack leaves part of it in the buffer
+        raise
+    return packed
+
+
 class MsgpackTranscoder(Transcoder):
     """msgpack with extension types for Decimal, date, datetime, UUID and tuple."""
 
@@ -89,11 +99,7 @@ class MsgpackTranscoder(Transcoder):
         )
 
     def encode(self, obj: Any) -> bytes:
-        try:
-            return self._packer.pack(obj)
-        except Exception:
-            self._packer.reset()  # a failed pack leaves part of it in the buffer
-            raise
+        return _pack(self._packer, obj)
 
     def decode(self, data: bytes) -> Any:
         return msgpack.unpackb(data, ext_hook=_ext_hook, raw=False, strict_map_key=False)
@@ -120,26 +126,20 @@ class PydanticMapper(Mapper[UUID]):
         state = cls.__pydantic_serializer__.to_python(domain_event, mode="json", exclude=_ENVELOPE)
         if cls.class_version > 1:
             state["class_version"] = cls.class_version
-        try:
-            packed = self._packer.pack(state)
-        except Exception:
-            self._packer.reset()  # a failed pack leaves part of it in the buffer
-            raise
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
             topic=get_topic(cls),
-            state=packed,
+            state=_pack(self._packer, state),
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
         cls = resolve_topic(stored_event.topic)
         if not (isinstance(cls, type) and issubclass(cls, ExerciseEvent)):
             return super().to_domain_event(stored_event)
-        originator_id = stored_event.originator_id
         return self.exercise_event(
             cls,
-            originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id)),
+            as_uuid(stored_event.originator_id),
             stored_event.originator_version,
             stored_event.state,
         )

@@ -28,6 +28,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.utils import resolve_topic
 
+from commission_tracker.aggregates.identity import as_uuid
 from commission_tracker.application.infrastructure import APPLICATION_NAME
 from commission_tracker.projections.views import (
     PROJECTION_VERSION,
@@ -124,10 +125,6 @@ def _chunks(
             chunk, size = [], 0
     if chunk:
         yield chunk
-
-
-def _uuid(value: Any) -> UUID:
-    return value if isinstance(value, UUID) else UUID(value)
 
 
 def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
@@ -501,14 +498,14 @@ class Projector:
                 originator_id = row["originator_id"]
                 if originator_id != current:
                     if log:
-                        yield _uuid(current), log
+                        yield as_uuid(current), log
                     current, log = originator_id, []
                 log.append((row["originator_version"], row["topic"], row["state"]))
             if len(page) < LOG_PAGE_SIZE:
                 break
             key = (current, log[-1][0])
         if log:
-            yield _uuid(current), log
+            yield as_uuid(current), log
 
     def _notifications(self, start: int, page_size: int = PAGE_SIZE) -> Iterator[Any]:
         while True:
