@@ -172,20 +172,25 @@ def test_an_import_into_a_new_store_fills_the_views_from_memory(
         assert all_views(t) == imported
 
 
+def open_earlier(t: Tracker) -> None:
+    """An exercise recorded before the import: the store has history."""
+    t.open_exercise(
+        reference="EARLIER-1",
+        title="Day services",
+        commissioner="Bexley Council",
+        value="1000",
+        mechanism="grant",
+        regime="grant",
+        profile="national",
+    )
+
+
 def test_an_import_into_a_store_with_history_gives_the_views_a_rebuild_gives(
     tmp_path: Path, workload: Path
 ) -> None:
     store = str(tmp_path / "s.sqlite")
     with tracker(store) as t:
-        t.open_exercise(
-            reference="EARLIER-1",
-            title="Day services",
-            commissioner="Bexley Council",
-            value="1000",
-            mechanism="grant",
-            regime="grant",
-            profile="national",
-        )
+        open_earlier(t)
     events = import_file(store, workload)
     with tracker(store) as t:
         assert t.projector.position() == events + 1
@@ -200,15 +205,7 @@ def test_an_import_with_stale_views_leaves_them_to_the_rebuild(
     """Views that need a rebuild over earlier history are not filled from memory."""
     store = str(tmp_path / "s.sqlite")
     with tracker(store) as t:
-        t.open_exercise(
-            reference="EARLIER-1",
-            title="Day services",
-            commissioner="Bexley Council",
-            value="1000",
-            mechanism="grant",
-            regime="grant",
-            profile="national",
-        )
+        open_earlier(t)
         t.projector.views.set_meta(runner.VERSION, "stale")
     events = import_file(store, workload)
     with tracker(store) as t:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from commission_tracker.aggregates.identity import exercise_id
 from commission_tracker.application import Clock, StoreConfig, Tracker
 from commission_tracker.projections.runner import BATCH_THRESHOLD
 from commission_tracker.projections.views import VIEW_TABLES
@@ -75,10 +76,17 @@ def involve(writer: Tracker, reference: str, organisation: str, on: date) -> Non
     )
 
 
+def record_without_catching_up(path: Path, facts: list[tuple[str, str, date]]) -> None:
+    """Involvements recorded by a tracker that leaves the views behind (a backlog)."""
+    with tracker(path, project=False) as quiet:
+        for reference, organisation, on in facts:
+            involve(quiet, reference, organisation, on)
+
+
 def test_a_rebuild_overtaken_by_another_stops_and_keeps_the_later_fact(tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite"
     references = fill(path, exercises=12, facts=3)
-    last = max(references, key=lambda r: str(tracker_id(path, r)))
+    last = max(references, key=lambda r: str(exercise_id(r)))
     seen: list[int] = []
 
     with tracker(path) as first, tracker(path) as second:
@@ -103,10 +111,14 @@ def test_a_catch_up_overtaken_by_another_writes_nothing_stale(
 ) -> None:
     path = tmp_path / "store.sqlite"
     references = fill(path, exercises=3, facts=1)
-    # A backlog large enough for the batched catch-up, recorded without catching up.
-    with tracker(path, project=False) as quiet:
-        for number in range(BATCH_THRESHOLD + 5):
-            involve(quiet, references[number % 3], f"Backlog group {number}", OPENED)
+    # A backlog large enough for the batched catch-up.
+    record_without_catching_up(
+        path,
+        [
+            (references[number % 3], f"Backlog group {number}", OPENED)
+            for number in range(BATCH_THRESHOLD + 5)
+        ],
+    )
     target = references[0]
 
     with tracker(path) as first, tracker(path) as second:
@@ -131,12 +143,6 @@ def test_a_catch_up_overtaken_by_another_writes_nothing_stale(
     assert views(path) == rebuilt(path)
 
 
-def tracker_id(path: Path, reference: str) -> Any:
-    from commission_tracker.aggregates.exercise import exercise_id
-
-    return exercise_id(reference)
-
-
 class Killed(Exception):
     """Stands for a process killed part way (its transaction never commits)."""
 
@@ -146,10 +152,10 @@ def test_a_catch_up_stops_when_another_starts_a_rebuild_and_the_rebuild_still_en
 ) -> None:
     path = tmp_path / "store.sqlite"
     references = fill(path, exercises=12, facts=2)
-    # A few facts recorded without catching up: the next reader takes them one at a time.
-    with tracker(path, project=False) as quiet:
-        for number in range(5):
-            involve(quiet, references[number], "One-at-a-time Trust", TODAY)
+    # A small backlog: the next reader takes its facts one at a time.
+    record_without_catching_up(
+        path, [(references[number], "One-at-a-time Trust", TODAY) for number in range(5)]
+    )
 
     with tracker(path) as first, tracker(path) as second:
         projection = first.projector.projection

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from commission_tracker.aggregates.identity import exercise_id
+from commission_tracker.forking import fork_workers
 
 PARALLEL_MIN_LINES = 20_000
 """Below this many lines an import runs in one process (workers take time to start)."""
@@ -36,13 +36,7 @@ _JOB: tuple[list[Numbered], Callable[[Numbered], Any]] | None = None
 
 def workers() -> int:
     """How many worker processes a large import may use (below 2: none)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1  # pragma: no cover - not on Linux
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return min(WORKERS, cores)
+    return fork_workers(WORKERS)
 
 
 def deal(numbered: Iterable[tuple[int, str]], shares: int) -> tuple[list[Numbered], list[UUID]]:

@@ -30,6 +30,7 @@ from eventsourcing.utils import resolve_topic
 
 from commission_tracker.aggregates.identity import as_uuid
 from commission_tracker.application.infrastructure import APPLICATION_NAME
+from commission_tracker.forking import fork_workers
 from commission_tracker.projections.views import (
     PROJECTION_VERSION,
     CommissioningViews,
@@ -85,15 +86,7 @@ StoredRow = tuple[int, str, bytes]
 def rebuild_workers(events: int) -> int:
     """How many worker processes rebuild a log of about ``events`` events (below 2: none,
     the rebuild runs in this process)."""
-    import multiprocessing  # only for large rebuilds: keeps it off every command's start-up
-
-    if events < PARALLEL_MIN_EVENTS or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cores = os.cpu_count() or 1
-    return min(REBUILD_WORKERS, cores)
+    return 1 if events < PARALLEL_MIN_EVENTS else fork_workers(REBUILD_WORKERS)
 
 
 _WORKER_MAPPER: PydanticMapper | None = None
