@@ -12,7 +12,7 @@ import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from commission_tracker.aggregates.errors import CommissioningError
 from commission_tracker.aggregates.vocabulary import (
@@ -346,65 +346,17 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
-class _Unbuilt:
-    """A verb's sub-parser, not built yet: ``build`` makes it."""
-
-    __slots__ = ("build",)
-
-    def __init__(self, build: Callable[[], Parser]) -> None:
-        self.build = build
-
-
-class _VerbParsers(dict[str, Any]):
-    """The verbs' sub-parsers by name, each built at its first look-up.
-
-    argparse looks up only the invoked verb's sub-parser (``--help`` lists the verbs from
-    their summaries), so a command builds one sub-parser rather than all of them: each
-    argument costs a help formatter and each parser gettext look-ups on disk.
-    """
-
-    def __getitem__(self, verb: str) -> Any:
-        parser = super().__getitem__(verb)
-        if isinstance(parser, _Unbuilt):
-            parser = parser.build()
-            self[verb] = parser
-        return parser
-
-
-if TYPE_CHECKING:
-    _SubParsers = argparse._SubParsersAction[Parser]
-else:
-    _SubParsers = argparse._SubParsersAction
-
-
-class _Verbs(_SubParsers):
-    """argparse's sub-parsers action, with sub-parsers built only when their verb is used."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._parsers = _VerbParsers()
-        self._name_parser_map = self.choices = self._parsers
-
-    def add_verb(
-        self,
-        name: str,
-        arguments: Callable[[Parser], object],
-        *,
-        help: str,
-        description: str | None = None,
-    ) -> None:
-        """``add_parser(name, help=help, description=description)``, then ``arguments``
-        adds the verb's arguments to it, once the verb is invoked."""
-        # What add_parser does: the summary for 'ctrack --help', the verb's prog.
-        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help))
-        prog = f"{self._prog_prefix} {name}"
-
-        def build() -> Parser:
-            parser = self._parser_class(prog=prog, description=description)
-            arguments(parser)
-            return parser
-
-        self._parsers[name] = _Unbuilt(build)
+def _add_verb(
+    verbs: Any,
+    name: str,
+    arguments: Callable[[Parser], object],
+    *,
+    help: str,
+    description: str | None = None,
+) -> None:
+    """The verb's sub-parser (its summary for ``ctrack --help``), with ``arguments``
+    adding the verb's arguments to it."""
+    arguments(verbs.add_parser(name, help=help, description=description))
 
 
 def _open_arguments(sub: Parser) -> None:
@@ -503,34 +455,37 @@ def build_parser() -> Parser:
         "--today", metavar="YYYY-MM-DD", help="fix 'today' for reproducible runs (CTRACK_TODAY)"
     )
     parser.add_argument("--by", metavar="NAME", help="who is recording (CTRACK_USER, else login)")
-    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser, action=_Verbs)
-    assert isinstance(verbs, _Verbs)
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=Parser)
     verbs.required = True
 
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "open",
         _open_arguments,
         help="Open a new commissioning exercise.",
         description="Open a new commissioning exercise; it starts in the analyse phase.",
     )
     for verb, (summary, options) in RECORDING_VERBS.items():
-        verbs.add_verb(
+        _add_verb(
+            verbs,
             verb,
             functools.partial(_recording_arguments, options),
             help=summary,
             description=summary,
         )
-    verbs.add_verb(
-        "show", _show_arguments, help="Show one exercise.", description="Show one exercise."
+    _add_verb(
+        verbs, "show", _show_arguments, help="Show one exercise.", description="Show one exercise."
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "history",
         _reference_arguments,
         help="Every fact recorded on an exercise, in order.",
         description="Every fact recorded on an exercise, in order, with both clocks.",
     )
-    verbs.add_verb("list", _list_arguments, help="List exercises.", description="List exercises.")
-    verbs.add_verb(
+    _add_verb(verbs, "list", _list_arguments, help="List exercises.", description="List exercises.")
+    _add_verb(
+        verbs,
         "import",
         _import_arguments,
         help="Record many facts at once from a JSON Lines file, all or nothing.",
@@ -539,55 +494,63 @@ def build_parser() -> Parser:
         '"Carers Gloucestershire", "sector": "vcs", "activity": "needs-evidence"}. '
         "Every line is checked first; a bad line stops the import and nothing is stored.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "flags",
         _flags_arguments,
         help="Every breach, justified breach and at-risk check, portfolio-wide.",
         description="Every breach, justified breach and at-risk check in the portfolio, "
         "as of today (--today).",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "compliance",
         _reference_arguments,
         help="Every check on one exercise, compliant ones included.",
         description="Every Compact check on one exercise, with figures, evidence and source.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "involvement",
         _involvement_arguments,
         help="VCS involvement per phase, per exercise and over time.",
         description="VCS organisations and activities per phase (analyse, plan, do, review), "
         "per exercise, and for the portfolio by quarter or by cycle.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "deadlines",
         _deadlines_arguments,
         help="What must happen soon to stay compliant.",
         description="Pending checks whose last compliant day falls within --within days "
         "(overdue ones included), soonest first.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "evaluate",
         _add_json,
         help="The Compact evaluation toolkit's questions, answered in figures.",
         description="Answers from the record: how often three months' notice was given, the "
         "share of 12-week consultations, VCS involvement before the do phase, open breaches.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "replay",
         _replay_arguments,
         help="Rebuild every projection from the event log.",
         description="Rebuild every view from the event log, a page at a time. An interrupted "
         "replay resumes where it stopped; --restart starts again from the first event.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "profiles",
         _add_json,
         help="List the Compact profiles (shipped and your own).",
         description="List the Compact profiles. Add your own Compact by dropping a TOML file "
         "in the user profiles folder or in the folder named by CTRACK_PROFILES.",
     )
-    verbs.add_verb(
+    _add_verb(
+        verbs,
         "demo",
         _demo_arguments,
         help="Fill the store with about 30 realistic exercises.",
