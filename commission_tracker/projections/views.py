@@ -271,16 +271,19 @@ class CommissioningViews:
             self._serialise_writers(c)
             if while_meta is not None and self._get_meta(c, while_meta[0]) != while_meta[1]:
                 raise Superseded(f"the views' {while_meta[0]} changed")
-            if while_position is not None:
-                name, position = while_position
-                tracked = self._max_tracking_id(name, c) or 0  # type: ignore[attr-defined]
-                if tracked != position:
-                    raise Superseded(f"the views moved from position {position} to {tracked}")
+            # Both checks read the one application's tracked position: read it once.
+            name: str | None = None
             if tracking is not None:
                 name = tracking.application_name
-                tracked = self._max_tracking_id(name, c)  # type: ignore[attr-defined]
-                if tracked is not None and tracked >= tracking.notification_id:
-                    raise Superseded(f"position {tracked} is tracked already")
+            elif while_position is not None:
+                name = while_position[0]
+            tracked = None if name is None else self._max_tracking_id(name, c)  # type: ignore[attr-defined]
+            if while_position is not None and (tracked or 0) != while_position[1]:
+                raise Superseded(
+                    f"the views moved from position {while_position[1]} to {tracked or 0}"
+                )
+            if tracking is not None and tracked is not None and tracked >= tracking.notification_id:
+                raise Superseded(f"position {tracked} is tracked already")
             for table in VIEW_TABLES:
                 self._executemany(
                     c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
