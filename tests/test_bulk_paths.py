@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
@@ -32,7 +30,7 @@ from commission_tracker.application import Clock, StoreConfig, Tracker, bulk
 from commission_tracker.application.recorders import SQLiteEventRecorder
 from commission_tracker.projections import runner
 from commission_tracker.projections.views import VIEW_TABLES
-from tests.test_projections import _exercises_rebuilt
+from tests.test_projections import kill_once_rebuilt
 
 TODAY = date(2026, 11, 22)
 USER = "bench"
@@ -301,16 +299,7 @@ def test_a_killed_parallel_rebuild_resumes_and_ends_equal(tmp_path: Path) -> Non
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    position = 0
-    while time.monotonic() < deadline and replay.poll() is None:
-        position = _exercises_rebuilt(interrupted)
-        if position >= 3:
-            replay.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.002)
-    replay.wait()
-    assert replay.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
+    position = kill_once_rebuilt(replay, interrupted, 3)
     assert 3 <= position < 80
 
     with tracker(str(interrupted), project=False) as t:

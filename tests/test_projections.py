@@ -336,6 +336,22 @@ def _exercises_rebuilt(path: Path) -> int:
     return int(done[0])
 
 
+def kill_once_rebuilt(replay: subprocess.Popen[bytes], path: Path, exercises: int) -> int:
+    """SIGKILL a running ``replay`` once it has committed ``exercises`` exercises; returns
+    how many it had committed then."""
+    deadline = time.monotonic() + 60
+    position = 0
+    while time.monotonic() < deadline and replay.poll() is None:
+        position = _exercises_rebuilt(path)
+        if position >= exercises:
+            replay.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    replay.wait()
+    assert replay.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
+    return position
+
+
 def test_killed_replay_resumes_and_ends_equal_to_an_uninterrupted_one(tmp_path: Path) -> None:
     workload = tmp_path / "workload.jsonl"
     _write_workload(workload, exercises=200, facts=49)  # 10,000 events
@@ -352,16 +368,7 @@ def test_killed_replay_resumes_and_ends_equal_to_an_uninterrupted_one(tmp_path: 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
-    position = 0
-    while time.monotonic() < deadline and replay.poll() is None:
-        position = _exercises_rebuilt(interrupted)
-        if position >= 10:
-            replay.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    replay.wait()
-    assert replay.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
+    position = kill_once_rebuilt(replay, interrupted, 10)
     assert 10 <= position < 200
     with closing(sqlite3.connect(interrupted)) as connection:
         flag = connection.execute("SELECT value FROM ct_meta WHERE key='rebuilding'").fetchone()
