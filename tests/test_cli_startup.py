@@ -1,4 +1,4 @@
-"""What a ``ctrack`` process loads: every verb's parser when it is invoked, ``--as-at``
+"""What a ``ctrack`` process loads: every verb with its own help, ``--as-at``
 read as pendulum reads it, reading one exercise without the rules or the views, and reading
 current views without pydantic, the aggregate or the rules."""
 
