@@ -1,3 +1,3 @@
-from commission_tracker.cli.main import main
+from commission_tracker.cli.main import console
 
-raise SystemExit(main())
+raise SystemExit(console())

@@ -449,3 +449,42 @@ def test_a_correction_needs_a_reason() -> None:
     exercise = new_exercise()
     exercise.assess_impact(on=LATER, recorded_by=BY)
     rejected(exercise, "correct", corrects=2, reason="  ", on=LATER)
+
+
+def test_a_copied_exercise_and_its_original_do_not_see_each_others_later_facts() -> None:
+    # The projection keeps a copy of each exercise a command has just saved; facts the
+    # caller or the projection add afterwards must reach only their own copy.
+    import copy
+
+    original = new_exercise()
+    original.involve(
+        organisation="Leeds Mind", sector="vcs", activity="co-design", on=LATER, recorded_by=BY
+    )
+    original.collect_events()  # saved
+    clone = copy.deepcopy(original)
+    assert clone.summary() == original.summary()
+    assert clone.log == original.log and clone.log is not original.log
+
+    clone.involve(
+        organisation="Leeds Carers", sector="vcs", activity="bid", on=LATER, recorded_by=BY
+    )
+    clone.correct(corrects=2, reason="the wrong organisation", on=LATER, recorded_by=BY)
+    advance(original, "plan")
+
+    assert [i.organisation for i in original.involvements] == ["Leeds Mind"]
+    assert original.withdrawn == {} and original.phase is Phase.PLAN
+    assert [i.organisation for i in clone.involvements] == ["Leeds Carers"]
+    assert list(clone.withdrawn) == [2] and clone.phase is Phase.ANALYSE
+    assert (original.version, clone.version) == (3, 4)
+    assert [type(e).__name__ for e in clone.collect_events()] == [
+        "OrganisationInvolved",
+        "EntryCorrected",
+    ]
+    assert [type(e).__name__ for e in original.collect_events()] == ["PhaseChanged"]
+
+
+def test_recorded_facts_cannot_be_changed_in_place() -> None:
+    # Copies of an exercise share its facts, which is safe only because facts are frozen.
+    exercise = new_exercise()
+    with pytest.raises(ValueError, match="frozen"):
+        exercise.log[0].title = "Another title"  # type: ignore[misc]

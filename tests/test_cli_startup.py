@@ -192,3 +192,40 @@ def test_a_reading_verb_creates_a_new_store_without_loading_the_aggregate(
     with sqlite3.connect(store) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert {"stored_events", "tracking", "ct_exercises", "ct_flags", "ct_meta"} <= tables
+
+
+def test_ctrack_holds_the_garbage_collector_off_only_for_short_verbs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short command skips the collector's walks over the imported libraries; an import,
+    # a replay or a demo may make millions of objects, so the collector runs for them.
+    import gc
+
+    from commission_tracker.cli import main as cli
+
+    during: dict[str, bool] = {}
+
+    def spy(args: argparse.Namespace, tracker: Tracker) -> int:
+        during[args.verb] = gc.isenabled()
+        return 0
+
+    monkeypatch.setattr(cli, "run", spy)
+    store = str(tmp_path / "gc.sqlite")
+    try:
+        for verb in ("list", "show", "replay", "import", "flags"):
+            extra = {"show": ["X-1"], "import": ["-"]}.get(verb, [])
+            monkeypatch.setattr(sys, "argv", ["ctrack", "--store", store, verb, *extra])
+            assert cli.console() == 0
+            assert gc.get_freeze_count() > 0  # what was left is frozen, not walked at exit
+            gc.unfreeze()
+            gc.enable()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    assert during == {
+        "list": False,
+        "show": False,
+        "replay": True,
+        "import": True,
+        "flags": False,
+    }

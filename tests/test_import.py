@@ -56,6 +56,22 @@ def test_import_records_every_line_and_the_views_follow(
     assert involvement["phases"]["analyse"]["activities"] == 2
 
 
+def test_lines_without_a_date_are_dated_today_in_england(
+    ctrack: Callable[..., Result], tmp_path: Path
+) -> None:
+    import pendulum
+
+    undated = {k: v for k, v in INVOLVE.items() if k != "on"}
+    file = write_lines(tmp_path / "facts.jsonl", OPEN, undated, undated)
+    before = pendulum.today("Europe/London").date().isoformat()
+    result = ctrack("import", str(file), today=None)
+    after = pendulum.today("Europe/London").date().isoformat()
+    assert result.code == 0, result.err
+    history = ctrack("history", "IMP-1", "--json", today=None).json()
+    assert history[0]["on"] == "2026-01-05"
+    assert history[1]["on"] == history[2]["on"] and history[1]["on"] in {before, after}
+
+
 def test_a_bad_line_names_its_number_and_nothing_is_imported(
     ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
 ) -> None:

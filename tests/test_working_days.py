@@ -27,6 +27,16 @@ def test_the_cache_holds_exactly_what_the_package_says(fresh_cache: Path) -> Non
     assert list(fresh_cache.rglob("holidays-gb-eng-*.json"))
 
 
+def test_the_cache_is_keyed_by_the_installed_package_version(fresh_cache: Path) -> None:
+    # A new version of the package may move a bank holiday: its answer gets a new file.
+    from importlib.metadata import version
+
+    assert dates.holidays_version() == version("holidays")
+    dates._england_bank_holidays()
+    (cache,) = fresh_cache.rglob("holidays-gb-eng-*.json")
+    assert cache.name == f"holidays-gb-eng-{version('holidays')}.json"
+
+
 def test_a_damaged_cache_is_rebuilt(fresh_cache: Path) -> None:
     dates._england_bank_holidays()
     (cache,) = fresh_cache.rglob("holidays-gb-eng-*.json")

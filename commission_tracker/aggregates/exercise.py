@@ -108,6 +108,17 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
                 continue
             fact.apply_to(self)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> CommissioningExercise:
+        """An independent copy of the state, made cheaply: the state is scalars and
+        lists and dicts of frozen events, so copying the containers is enough for
+        neither copy to see the other's later facts (a generic deep copy walked every
+        field of every event: 15 ms for a 100-fact exercise, on every recording command)."""
+        clone = object.__new__(type(self))
+        for name, value in vars(self).items():
+            setattr(clone, name, value.copy() if isinstance(value, list | dict) else value)
+        memo[id(self)] = clone
+        return clone
+
     # -- reading ----------------------------------------------------------------------
 
     @property

@@ -6,6 +6,7 @@ reproducible; the recorded time is always the real clock.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ ISO_MOMENT = re.compile(
 )
 """The ISO times the standard library reads exactly as pendulum does (see ``parse_moment``)."""
 TIMEZONE = "Europe/London"
+
+
+@functools.cache
+def _london() -> ZoneInfo:
+    return ZoneInfo(TIMEZONE)
 
 
 def parse_date(text: str, what: str = "date") -> date:
@@ -101,11 +107,12 @@ class Clock:
         return cls(parse_date(value, "--today date") if value else None)
 
     def today(self) -> date:
+        """Today's date in England (the fixed day, when one is set)."""
         if self.fixed_today is not None:
             return self.fixed_today
-        import pendulum
-
-        return pendulum.today(TIMEZONE).date()
+        # The standard library's zone data answers this in microseconds; pendulum took
+        # 37 us a call, and an import of a million lines asks once per line.
+        return datetime.now(_london()).date()
 
     def now(self) -> datetime:
         import pendulum

@@ -287,8 +287,8 @@ class Tracker:
         command = _commands()[verb]
         if "on" in facts and facts["on"] is None:
             del facts["on"]
-        if verb != "consult":
-            facts.setdefault("on", self.clock.today())
+        if verb != "consult" and "on" not in facts:
+            facts["on"] = self.clock.today()
         facts.setdefault("recorded_by", self.user)
         for attempt in range(RETRIES):
             exercise = self.exercise(reference)
@@ -340,6 +340,7 @@ class Tracker:
             share, whose exercises the caller has found the store does not hold)."""
             touched: dict[UUID, CommissioningExercise] = {}
             opened: set[UUID] = set()
+            today = self.clock.today()  # one import, one day: the default for ``on``
             count = 0
             # Openings are checked against the store a batch at a time, not one query
             # each; before any line's error is raised, the openings above it are checked
@@ -378,7 +379,7 @@ class Tracker:
                             from commission_tracker.rules.profiles import load_profile
 
                             load_profile(command["profile"])
-                        command.setdefault("on", self.clock.today())
+                        command.setdefault("on", today)
                         touched[ident] = CommissioningExercise.open(reference=reference, **command)
                         opened.add(ident)
                         unchecked.append((number, reference, ident))
@@ -386,7 +387,7 @@ class Tracker:
                         if verb not in COMMAND_METHODS:
                             raise InvalidFact(f"'{verb}' is not a ctrack verb.")
                         if verb != "consult":
-                            command.setdefault("on", self.clock.today())
+                            command.setdefault("on", today)
                         if ident not in touched:
                             touched[ident] = (load or not_stored)(reference)
                         _commands()[verb](touched[ident], **command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -702,10 +703,16 @@ READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
 }
 
 
+LONG_RUNNING = {"import", "replay", "demo"}
+"""Verbs that may make millions of objects: the cyclic garbage collector stays on for them."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.verb in LONG_RUNNING:
+            gc.enable()  # ``console`` holds it off for the short verbs
         clock = Clock.from_option(args.today)
         store = StoreConfig.from_option(args.store)
         with Tracker(store, clock=clock, user=args.by) as tracker:
@@ -734,5 +741,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise
 
 
+def console() -> int:
+    """The ``ctrack`` program: :func:`main`, with Python's cyclic garbage collector held
+    off for the verbs that answer in a moment. Those make few objects that only the
+    collector could free, while importing the libraries makes hundreds of thousands that
+    it would walk again and again, and once more at exit: about 35 ms of a 200 ms command.
+    Freezing what is left at the end skips that last walk; the process frees it on exit."""
+    gc.disable()
+    try:
+        return main()
+    finally:
+        gc.freeze()
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())
