@@ -152,8 +152,12 @@ def task_floor(workload: str, database: str) -> dict[str, Any]:
     }
 
 
-STACK_LIBRARIES = "import sqlite3, msgpack, pydantic, eventsourcing.persistence"
-"""What any command that reads or writes events must import, before any product code."""
+STACK_LIBRARIES = (
+    "import gc; gc.disable(); import sqlite3, msgpack, pydantic, eventsourcing.persistence; "
+    "gc.freeze()"
+)
+"""What any command that reads or writes events must import, before any product code,
+with the garbage collector held off and frozen at exit as ``ctrack`` does."""
 
 
 def task_stack_floor(store: str, database: str) -> dict[str, Any]:
@@ -166,6 +170,13 @@ def task_stack_floor(store: str, database: str) -> dict[str, Any]:
     event with the product's mapper. Any import must at least write, and any rebuild at
     least read, every event this way, so these bound what the product can reach.
     """
+    from commission_tracker.collector import collector_paused
+
+    with collector_paused():  # as the product's bulk paths run
+        return _stack_floor(store, database)
+
+
+def _stack_floor(store: str, database: str) -> dict[str, Any]:
     from eventsourcing.persistence import StoredEvent
     from eventsourcing.utils import resolve_topic
 

@@ -41,6 +41,7 @@ from commission_tracker.aggregates.identity import exercise_id
 from commission_tracker.application.clock import Clock, parse_date
 from commission_tracker.application.infrastructure import open_infrastructure
 from commission_tracker.application.store import StoreConfig
+from commission_tracker.collector import collector_paused
 
 # The aggregate, its events and the application are imported when an exercise is read or
 # saved; the views and the rules by the methods that use them: showing an exercise or its
@@ -306,6 +307,7 @@ class Tracker:
             f"Exercise {reference} was changed by someone else while recording; try again."
         )
 
+    @collector_paused()
     def import_commands(self, lines: Iterable[str], *, source: str = "input") -> ImportResult:
         """Record many facts at once from JSON Lines, all or nothing.
 

@@ -30,6 +30,7 @@ from eventsourcing.utils import resolve_topic
 
 from commission_tracker.aggregates.identity import as_uuid
 from commission_tracker.application.infrastructure import APPLICATION_NAME
+from commission_tracker.collector import collector_paused
 from commission_tracker.forking import fork_workers
 from commission_tracker.projections.views import (
     PROJECTION_VERSION,
@@ -343,6 +344,7 @@ class Projector:
         self._refresh(items, upto=after, rebuilding=marker, since=None if rebuilding else before)
         return True
 
+    @collector_paused()
     def _refresh(
         self,
         items: Iterable[tuple[ExerciseRows, int]],
