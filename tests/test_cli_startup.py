@@ -229,3 +229,28 @@ def test_ctrack_holds_the_garbage_collector_off_only_for_short_verbs(
         "import": True,
         "flags": False,
     }
+
+
+def test_only_the_dashboard_imports_textual(opened: str) -> None:
+    # The domain, the application layer, the projections and the command line stay free of
+    # the terminal UI: Textual (and Rich under it) load only for `ctrack dashboard`.
+    script = (
+        "import sys\n"
+        "import commission_tracker.aggregates.exercise, commission_tracker.application.service\n"
+        "import commission_tracker.projections.projection, commission_tracker.rules.registry\n"
+        "from commission_tracker.cli.main import main\n"
+        f"codes = [main(['involve', {REFERENCE!r}, '--org', 'Leeds Mind', '--sector', 'vcs',\n"
+        "                '--activity', 'co-design']),\n"
+        "         main(['flags', '--json']), main(['list'])]\n"
+        "loaded = [m for m in ('textual', 'rich') if m in sys.modules]\n"
+        "print(codes, loaded, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, "--today", TODAY],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=60,
+        check=False,
+    )
+    assert result.stderr.strip().splitlines()[-1] == "[0, 0, 0] []", result.stderr

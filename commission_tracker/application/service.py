@@ -550,6 +550,13 @@ class Tracker:
 
         return queries.exercises(self.views, phase=phase, status=status)
 
+    def portfolio(self) -> list[dict[str, Any]]:
+        """Every exercise with its breach, justified and at-risk counts and its next due
+        day, as of today (the dashboard's portfolio), from the views."""
+        from commission_tracker.projections import queries
+
+        return queries.portfolio(self.views, self.clock.today())
+
     def flags(self, *, rule: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
         """Every breach, justified breach and at-risk check in the portfolio, as of today."""
         from commission_tracker.projections import queries

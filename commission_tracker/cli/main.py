@@ -552,6 +552,17 @@ def build_parser() -> Parser:
     )
     _add_verb(
         verbs,
+        "dashboard",
+        lambda sub: None,
+        help="Open the keyboard dashboard: the portfolio and each exercise's checks.",
+        description="The portfolio at a glance: every exercise with its phase, breaches, "
+        "at-risk checks and next due day, open exercises first; the checks of the one under "
+        "the cursor beside it. Keys: up/down (j/k), page up/down, home/end (g/G), Enter "
+        "opens an exercise's history, Escape goes back, r reads the store again, ? lists "
+        "every key, q quits.",
+    )
+    _add_verb(
+        verbs,
         "demo",
         _demo_arguments,
         help="Fill the store with about 30 realistic exercises.",
@@ -687,6 +698,15 @@ def _demo(args: argparse.Namespace, tracker: Tracker) -> int:
     return EXIT_OK
 
 
+def _dashboard(args: argparse.Namespace, tracker: Tracker) -> int:
+    from commission_tracker.tui.app import DashboardApp  # Textual: only for this verb
+
+    if not sys.stdout.isatty():
+        raise UsageError("The dashboard needs a terminal; use the reading verbs in scripts.")
+    DashboardApp(tracker).run()
+    return EXIT_OK
+
+
 READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
     "show": _show,
     "history": _history,
@@ -700,11 +720,13 @@ READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
     "replay": _replay,
     "profiles": _profiles,
     "demo": _demo,
+    "dashboard": _dashboard,
 }
 
 
-LONG_RUNNING = {"import", "replay", "demo"}
-"""Verbs that may make millions of objects: the cyclic garbage collector stays on for them."""
+LONG_RUNNING = {"import", "replay", "demo", "dashboard"}
+"""Verbs that may make millions of objects or run for hours: the cyclic garbage collector
+stays on for them."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

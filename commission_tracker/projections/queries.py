@@ -232,6 +232,36 @@ def exercises(
     return [dict(row) for row in rows]
 
 
+def portfolio(views: CommissioningViews, today: date) -> list[dict[str, Any]]:
+    """Every exercise with what the dashboard's portfolio shows of it as at ``today``:
+    its headline facts, how many of its checks are breaches, justified breaches and at
+    risk (as ``flags`` counts them), and the next day by which something must be done (the
+    soonest due day of a pending check still to come). Open exercises come first, the one
+    with the nearest due day first (then the most breaches); closed and cancelled ones
+    follow, by reference."""
+    day = today.isoformat()
+    rows = views.query(
+        "SELECT e.reference, e.title, e.commissioner, e.phase, e.cycle, e.status, e.value, "
+        "e.profile, e.opened_on, e.events, "
+        "COALESCE(f.breaches, 0) AS breaches, COALESCE(f.justified, 0) AS justified, "
+        "COALESCE(f.at_risk, 0) AS at_risk, d.next_due "
+        "FROM {p}ct_exercises e "
+        "LEFT JOIN (SELECT exercise_id, "
+        f"SUM(CASE WHEN {_FLAG_STATUS} = 'breach' THEN 1 ELSE 0 END) AS breaches, "
+        "SUM(CASE WHEN c.status = 'justified' THEN 1 ELSE 0 END) AS justified, "
+        f"SUM(CASE WHEN {_FLAG_STATUS} = 'at-risk' THEN 1 ELSE 0 END) AS at_risk "
+        "FROM {p}ct_flags c WHERE c.flag_from <= ? GROUP BY exercise_id) f "
+        "ON f.exercise_id = e.exercise_id "
+        "LEFT JOIN (SELECT exercise_id, MIN(due) AS next_due FROM {p}ct_checks "
+        "WHERE status IS NULL AND due >= ? GROUP BY exercise_id) d "
+        "ON d.exercise_id = e.exercise_id "
+        "ORDER BY e.status <> 'open', d.next_due IS NULL, d.next_due, "
+        "COALESCE(f.breaches, 0) DESC, e.reference",
+        (day, day, day, day),
+    )
+    return [dict(row) for row in rows]
+
+
 def _empty_phases() -> dict[str, dict[str, Any]]:
     return {
         phase.value: {"organisations": 0, "activities": 0, "names": []} for phase in PHASE_ORDER

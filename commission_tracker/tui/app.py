@@ -1,0 +1,127 @@
+"""``ctrack dashboard``: the portfolio at a glance, every exercise's checks a key away.
+
+The app reads through the application layer's :class:`Tracker`, as the command line does;
+it never touches the store or the views itself. The first screen shows the portfolio (every
+exercise with its breaches, at-risk checks and next due day) and the checks of the exercise
+under the cursor; Enter opens an exercise's history; Escape goes back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from commission_tracker.application.service import Tracker
+from commission_tracker.tui.portfolio import PortfolioView
+from commission_tracker.tui.widgets import ChecksPane, HistoryTable, PortfolioSummary
+
+SOON_DAYS = 30
+"""The summary line counts checks falling due within this many days (as ``deadlines``)."""
+
+
+class ExerciseScreen(Screen[None]):
+    """One exercise: its headline facts and every fact recorded on it, in order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back", id="back", tooltip="Back to the portfolio"),
+    ]
+
+    def __init__(self, tracker: Tracker, reference: str) -> None:
+        super().__init__()
+        self.tracker = tracker
+        self.reference = reference
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="facts")
+        yield HistoryTable(id="history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        exercise = self.tracker.exercise(self.reference)
+        summary = exercise.summary()
+        self.title = f"{exercise.reference}  {exercise.title}"
+        self.sub_title = f"{summary['phase']} phase, cycle {summary['cycle']}, {summary['status']}"
+        vcs = sorted({i.organisation for i in exercise.involvements if i.sector == "vcs"})
+        self.query_one("#facts", Static).update(
+            f"{summary['commissioner']}  ·  £{summary['value']}  ·  {summary['mechanism']} "
+            f"({summary['regime']})  ·  profile {summary['profile']}  ·  opened "
+            f"{summary['opened_on']}  ·  {summary['events']} facts"
+            + (f"\nVCS involved: {', '.join(vcs)}" if vcs else "")
+        )
+        history = self.query_one(HistoryTable)
+        history.show(self.tracker.history(self.reference), set(exercise.withdrawn))
+        history.focus()
+
+
+class DashboardApp(App[None]):
+    """The commissioning dashboard over one store."""
+
+    TITLE = "commission-tracker"
+    CSS_PATH = "dashboard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave the dashboard"),
+        Binding("question_mark", "show_help_panel", "Keys", id="keys", tooltip="Every key"),
+        Binding(
+            "r", "refresh", "Refresh", id="refresh", tooltip="Read the store again for new facts"
+        ),
+        Binding(
+            "escape",
+            "focus_portfolio",
+            "Portfolio",
+            show=False,
+            id="portfolio",
+            tooltip="Back to the portfolio",
+        ),
+    ]
+
+    def __init__(self, tracker: Tracker, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tracker = tracker
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield PortfolioSummary(id="summary")
+        with Horizontal(id="panes"):
+            yield PortfolioView(id="portfolio")
+            yield ChecksPane(id="checks")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.tracker.store.location}  ·  as of {self.tracker.clock.today()}"
+        # The portfolio is read before the first screen is drawn: a dashboard that opens
+        # empty and fills a moment later makes people press keys on nothing.
+        self.action_refresh()
+        self.query_one(PortfolioView).focus()
+
+    def action_refresh(self) -> None:
+        """Read the portfolio again (the views catch up with facts recorded elsewhere)."""
+        exercises = self.tracker.portfolio()
+        due_soon = len(self.tracker.deadlines(within=SOON_DAYS))
+        self.query_one(PortfolioSummary).show(exercises, due_soon)
+        portfolio = self.query_one(PortfolioView)
+        portfolio.show(exercises)  # posts Highlighted for the exercise under the cursor
+        if not exercises:
+            self._show_checks(None)
+
+    def action_focus_portfolio(self) -> None:
+        self.query_one(PortfolioView).focus()
+
+    def on_portfolio_view_highlighted(self, event: PortfolioView.Highlighted) -> None:
+        self._show_checks(event.reference)
+
+    def on_portfolio_view_chosen(self, event: PortfolioView.Chosen) -> None:
+        self.push_screen(ExerciseScreen(self.tracker, event.reference))
+
+    def _show_checks(self, reference: str | None) -> None:
+        pane = self.query_one(ChecksPane)
+        if reference is None:
+            pane.show("No exercises yet: record one with `ctrack open`.", [])
+            return
+        found = self.tracker.compliance(reference)
+        pane.show(f"{reference}  {found[0]['title'] if found else ''}", found)
