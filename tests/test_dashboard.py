@@ -125,6 +125,14 @@ def test_keys_move_to_the_ends_and_by_pages(demo: Path) -> None:
         assert 0 < portfolio.cursor <= last
         await pilot.press("j", "k", "end")
         assert portfolio.cursor == last
+        # The cursor's line is drawn highlighted, the others not.
+        await pilot.press("g", "down")
+        await pilot.pause()
+
+        def background(line: int) -> object:
+            return list(portfolio.render_line(line))[1].style.bgcolor  # the first cell
+
+        assert background(2) != background(1) and background(1) == background(3)
 
     drive(demo, script)
 

@@ -166,17 +166,24 @@ class PortfolioView(ScrollView, can_focus=True):
             self.cursor = max(0, min(index, len(self.exercises) - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._keep_cursor_visible()
-        self.refresh()
+        if self._keep_cursor_visible():
+            self.refresh()
+        else:  # only the two lines the cursor left and reached (row i is line i + 1)
+            self.refresh_line(old + 1)
+            self.refresh_line(new + 1)
         self.post_message(self.Highlighted(self.exercises[new]["reference"]))
 
-    def _keep_cursor_visible(self) -> None:
+    def _keep_cursor_visible(self) -> bool:
+        """Scroll so the cursor's line is on screen; whether it had to scroll."""
         height = max(self.scrollable_content_region.height - 1, 1)  # less the header
         top = int(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
+        else:
+            return False
+        return True
 
     # -- drawing ------------------------------------------------------------------------
 
