@@ -194,3 +194,22 @@ def test_flags_on_postgres_are_the_checks_resolve_flags(
         assert_same_flags(t, [*days[:: max(1, len(days) // 60)], date(2026, 11, 21)])
     shown = ctrack("--store", postgres_url, "flags", "--json", today=DEMO_TODAY)
     assert shown.code == 0 and shown.out == printed(json.loads(shown.out)) + "\n"
+
+
+def test_flags_written_a_page_at_a_time_make_the_same_document(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commission_tracker.projections import queries
+
+    monkeypatch.setattr(queries, "FLAG_PAGE", 7)
+    with Tracker(StoreConfig.sqlite(demo), clock=Clock(date(2026, 11, 21))) as tracker:
+        whole = tracker.flags_json()
+        pieces = list(tracker.flags_json_chunks())
+        assert len(json.loads(whole)) > 3 * 7  # several pages
+        assert len(pieces) == 2 + -(-len(json.loads(whole)) // 7)  # "[", the pages, "]"
+        assert b"".join(pieces) == whole
+        assert b"".join(tracker.flags_json_chunks(rule="no-such-rule")) == b"[]"
+        breaches = tracker.flags_json(status="breach")
+        assert b"".join(tracker.flags_json_chunks(status="breach")) == breaches
+    argv = ("--store", str(demo), "--today", DEMO_TODAY, "flags", "--json")
+    assert quietly(*argv)[1] == whole.decode() + "\n"

@@ -6,6 +6,7 @@ skip when no server answers, and fail instead when ``CTRACK_REQUIRE_POSTGRES=1``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -167,3 +168,43 @@ def test_processes_opening_a_postgres_store_at_once_all_work(
     attempts = [a for worker in run_together([reads] * 6, tmp_path / "race") for a in worker]
     failures = sorted({a.err for a in attempts if a.code != 0})
     assert failures == []
+
+
+def test_flags_and_the_portfolio_on_postgres_match_sqlite(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same facts in both stores give the same flags, written a page at a time on
+    # PostgreSQL too, and the same portfolio for the dashboard.
+    from commission_tracker.projections import queries
+
+    monkeypatch.setattr(queries, "FLAG_PAGE", 2)
+    stores = [StoreConfig.from_option(postgres_url), StoreConfig.sqlite(tmp_path / "s.sqlite")]
+    documents, portfolios = [], []
+    for store in stores:
+        with Tracker(store, clock=Clock(date.fromisoformat(TODAY))) as tracker:
+            for reference in ("PG-1", "PG-2", "PG-3"):
+                tracker.open_exercise(
+                    reference=reference,
+                    title="Carers' support",
+                    commissioner="Leeds City Council",
+                    value="90000",
+                    mechanism="grant",
+                    regime="grant",
+                    profile="national",
+                    on=date(2026, 1, 5),
+                )
+                # Four weeks of consultation: short of twelve, a breach.
+                tracker.record(
+                    reference,
+                    "consult",
+                    opens=date(2026, 1, 12),
+                    closes=date(2026, 2, 9),
+                    on=date(2026, 1, 12),
+                )
+            documents.append(b"".join(tracker.flags_json_chunks()))
+            assert documents[-1] == tracker.flags_json()
+            portfolios.append(tracker.portfolio())
+    assert documents[0] == documents[1]
+    assert len(json.loads(documents[0])) >= 3
+    assert portfolios[0] == portfolios[1]
+    assert [row["breaches"] >= 1 for row in portfolios[0]] == [True, True, True]

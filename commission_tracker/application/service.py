@@ -570,6 +570,14 @@ class Tracker:
 
         return queries.flags_json(self.views, self.clock.today(), rule=rule, status=status)
 
+    def flags_json_chunks(
+        self, *, rule: str | None = None, status: str | None = None
+    ) -> Iterator[bytes]:
+        """:meth:`flags_json` in pieces, a page of flags at a time, to write as they come."""
+        from commission_tracker.projections import queries
+
+        return queries.flags_json_chunks(self.views, self.clock.today(), rule=rule, status=status)
+
     def compliance(self, reference: str) -> list[dict[str, Any]]:
         """Every check on one exercise, as of today."""
         from commission_tracker.projections import queries

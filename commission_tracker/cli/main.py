@@ -632,7 +632,7 @@ def _import(args: argparse.Namespace, tracker: Tracker) -> int:
 
 def _flags(args: argparse.Namespace, tracker: Tracker) -> int:
     if args.json:
-        output.emit_json_utf8(tracker.flags_json(rule=args.rule, status=args.status))
+        output.emit_json_utf8(tracker.flags_json_chunks(rule=args.rule, status=args.status))
         return EXIT_OK
     output.checks(tracker.flags(rule=args.rule, status=args.status), as_json=False)
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 # Annotations only: printing what the views answer needs neither the aggregate nor pydantic.
@@ -22,21 +22,23 @@ def emit_json(document: Any) -> None:
     sys.stdout.write("\n")
 
 
-def emit_json_utf8(document: bytes) -> None:
+def emit_json_utf8(document: bytes | Iterable[bytes]) -> None:
     """Print a document already encoded as :func:`emit_json` encodes it when piped, in
-    UTF-8: as it is when piped (straight to the byte stream, when it takes UTF-8), and
-    indented, as :func:`emit_json` would, at a terminal."""
+    UTF-8, whole or in pieces: as it is when piped (straight to the byte stream, piece by
+    piece, when it takes UTF-8), and indented, as :func:`emit_json` would, at a terminal."""
+    pieces = [document] if isinstance(document, bytes) else document
     if sys.stdout.isatty():
-        emit_json(json.loads(document))
+        emit_json(json.loads(b"".join(pieces)))
         return
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is not None and codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8":
         sys.stdout.flush()
-        buffer.write(document)
+        for piece in pieces:
+            buffer.write(piece)
         buffer.write(b"\n")
         buffer.flush()
         return
-    sys.stdout.write(document.decode())
+    sys.stdout.write(b"".join(pieces).decode())
     sys.stdout.write("\n")
 
 

@@ -248,6 +248,16 @@ class CommissioningViews:
             c.execute(self._sql(statement), params)
             return list(c.fetchall())
 
+    def pages(self, statement: str, params: Sequence[Any], size: int) -> Iterator[list[Any]]:
+        """The rows of a query ``size`` at a time, in one read transaction (held until
+        the last page is taken or the iterator is closed)."""
+        with self.reading() as c:
+            c.execute(self._sql(statement), params)
+            # eventsourcing's SQLite cursor wraps sqlite3's without its fetchmany.
+            cursor = getattr(c, "sqlite_cursor", c)
+            while page := cursor.fetchmany(size):
+                yield list(page)
+
     def replace(
         self,
         rows: Iterable[ExerciseRows],
