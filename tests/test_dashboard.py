@@ -244,3 +244,18 @@ def test_ctrack_dashboard_refuses_to_run_without_a_terminal(
     assert captured.err.strip() == (
         "ctrack: The dashboard needs a terminal; use the reading verbs in scripts."
     )
+
+
+def test_question_mark_lists_the_keys_of_the_widget_in_use(demo: Path) -> None:
+    from textual.widgets import HelpPanel
+
+    async def script(app: DashboardApp, pilot: Any) -> None:
+        assert not app.screen.query(HelpPanel)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query(HelpPanel)
+        shown = " ".join(b.description for _, b, _, _ in app.active_bindings.values())
+        for action in ("Open", "Quit", "Refresh", "Down", "Last"):
+            assert action in shown, action
+
+    drive(demo, script)

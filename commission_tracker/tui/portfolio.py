@@ -65,12 +65,14 @@ class PortfolioView(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False, id="up"),
-        Binding("down,j", "cursor(1)", "Down", show=False, id="down"),
-        Binding("pageup", "page(-1)", "Page up", show=False, id="page-up"),
-        Binding("pagedown", "page(1)", "Page down", show=False, id="page-down"),
-        Binding("home,g", "first", "First", show=False, id="first"),
-        Binding("end,G", "last", "Last", show=False, id="last"),
+        Binding("up,k", "cursor(-1)", "Up", show=False, id="up", tooltip="The exercise above"),
+        Binding("down,j", "cursor(1)", "Down", show=False, id="down", tooltip="The exercise below"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="page-up", tooltip="A screen up"),
+        Binding(
+            "pagedown", "page(1)", "Page down", show=False, id="page-down", tooltip="A screen down"
+        ),
+        Binding("home,g", "first", "First", show=False, id="first", tooltip="The first exercise"),
+        Binding("end,G", "last", "Last", show=False, id="last", tooltip="The last exercise"),
         Binding("enter", "choose", "Open", id="open", tooltip="Open the exercise's history"),
     ]
 

@@ -33,10 +33,10 @@ class KeyboardTable(DataTable[Any]):
     """A row-cursor table with the keys people expect of a terminal list."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False, id="down"),
-        Binding("k", "cursor_up", "Up", show=False, id="up"),
-        Binding("g", "scroll_top", "First", show=False, id="first"),
-        Binding("G", "scroll_bottom", "Last", show=False, id="last"),
+        Binding("j", "cursor_down", "Down", show=False, id="down", tooltip="The line below"),
+        Binding("k", "cursor_up", "Up", show=False, id="up", tooltip="The line above"),
+        Binding("g", "scroll_top", "First", show=False, id="first", tooltip="The first line"),
+        Binding("G", "scroll_bottom", "Last", show=False, id="last", tooltip="The last line"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
