@@ -78,7 +78,7 @@ def test_the_first_screen_lists_every_exercise_open_ones_soonest_due_first(demo:
         at_risk = sum(1 for f in flags if f["status"] == "at-risk")
         assert f"{len(listed)} exercises" in summary
         assert f"{breaches} breaches" in summary and f"{at_risk} at risk" in summary
-        assert f"{len(due_soon)} due in 30 days" in summary
+        assert f"{len(due_soon)} due within 30 days or overdue" in summary
 
     drive(demo, script)
 
@@ -202,9 +202,11 @@ def test_an_empty_store_says_how_to_begin(tmp_path: Path) -> None:
     drive(tmp_path / "empty.sqlite", script)
 
 
-def test_a_portfolio_of_thousands_draws_only_the_lines_on_screen(tmp_path: Path) -> None:
-    # The portfolio renders lines on demand: the screen holds the first rows, and moving
-    # to the last row scrolls it into view while the heading stays.
+def test_a_portfolio_of_thousands_opens_on_its_first_lines_and_scrolls_to_the_last(
+    tmp_path: Path,
+) -> None:
+    # The screen shows the first rows; moving to the last scrolls it into view while the
+    # heading stays.
     import json
 
     store, lines = tmp_path / "many.sqlite", tmp_path / "many.jsonl"
@@ -257,5 +259,69 @@ def test_question_mark_lists_the_keys_of_the_widget_in_use(demo: Path) -> None:
         shown = " ".join(b.description for _, b, _, _ in app.active_bindings.values())
         for action in ("Open", "Quit", "Refresh", "Down", "Last"):
             assert action in shown, action
+
+    drive(demo, script)
+
+
+def test_text_with_brackets_is_shown_as_typed(tmp_path: Path) -> None:
+    # Officers type brackets ("Age UK [Leeds]"); the dashboard shows them, never reads them
+    # as styling (a stray "[/]" once ended the app).
+    store = tmp_path / "brackets.sqlite"
+    today = ["--store", str(store), "--today", TODAY.isoformat()]
+    commissioner = "Leeds [/] City Council [b]"
+    assert main([*today, *open_args("BR-1", commissioner=commissioner)]) == 0
+    assert main([*today, "involve", "BR-1", "--org", "Age UK [Leeds] [/]", "--sector", "vcs",
+                 "--activity", "co-design", "--on", "2026-02-02"]) == 0  # fmt: skip
+    assert main([*today, "correct", "BR-1", "2", "--reason", "wrong [i]organisation[/i]"]) == 0
+
+    async def script(app: DashboardApp, pilot: Any) -> None:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExerciseScreen)
+        assert commissioner in str(screen.query_one("#facts").render())
+        history = screen.query_one(HistoryTable)
+        details = [str(history.get_row_at(i)[5]) for i in range(history.row_count)]
+        assert any("Age UK [Leeds] [/]" in line for line in details)
+        assert any("wrong [i]organisation[/i]" in line for line in details)
+        assert "~~" not in details[1]  # the withdrawn fact's number is struck, not its text
+        assert "strike" in str(history.get_row_at(1)[0].style)
+
+    drive(store, script)
+
+
+def test_a_click_picks_the_line_clicked_and_a_double_click_opens_it(demo: Path) -> None:
+    async def script(app: DashboardApp, pilot: Any) -> None:
+        portfolio = app.query_one(PortfolioView)
+        # Inside the border (y=0): the heading is at y=1, the first exercise at y=2.
+        await pilot.click(PortfolioView, offset=(4, 4))
+        assert portfolio.cursor == 2
+        await pilot.click(PortfolioView, offset=(4, 1))  # the heading: nothing moves
+        assert portfolio.cursor == 2
+        await pilot.click(PortfolioView, offset=(4, 0))  # the border: nothing moves
+        assert portfolio.cursor == 2
+        await pilot.click(PortfolioView, offset=(4, 2))
+        assert portfolio.cursor == 0
+        await pilot.click(PortfolioView, offset=(4, 3), times=2)
+        await pilot.pause()
+        assert isinstance(app.screen, ExerciseScreen)
+        assert app.screen.reference == portfolio.exercises[1]["reference"]
+
+    drive(demo, script)
+
+
+def test_the_cursor_stays_on_screen_when_the_terminal_shrinks(demo: Path) -> None:
+    async def script(app: DashboardApp, pilot: Any) -> None:
+        portfolio = app.query_one(PortfolioView)
+        for _ in range(20):
+            await pilot.press("down")
+        assert portfolio.cursor == 20
+        await pilot.resize_terminal(160, 12)
+        await pilot.pause()
+        top = int(portfolio.scroll_y)
+        rows = portfolio.scrollable_content_region.height - 1  # less the heading
+        assert top <= portfolio.cursor < top + rows
+        line = portfolio.cursor - top + 1
+        assert portfolio.exercises[20]["reference"] in portfolio.render_line(line).text
 
     drive(demo, script)

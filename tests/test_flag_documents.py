@@ -213,3 +213,32 @@ def test_flags_written_a_page_at_a_time_make_the_same_document(
         assert b"".join(tracker.flags_json_chunks(status="breach")) == breaches
     argv = ("--store", str(demo), "--today", DEMO_TODAY, "flags", "--json")
     assert quietly(*argv)[1] == whole.decode() + "\n"
+
+
+def test_flags_json_piped_to_a_reader_that_stops_early_ends_quietly(demo: Path) -> None:
+    # `ctrack flags --json | head -c 100`: the reader goes away after a page or two; ctrack
+    # stops writing, ends its read of the store and exits without a traceback.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from commission_tracker.projections import queries\n"
+        "queries.FLAG_PAGE = 2\n"
+        "from commission_tracker.cli.main import console\n"
+        "sys.exit(console())\n"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script, "--store", str(demo), "--today", DEMO_TODAY, "flags",
+         "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=dict(os.environ),
+    )  # fmt: skip
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.read(100).startswith(b'[{"exercise": ')
+    reader.stdout.close()
+    errors = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 0
+    assert errors == ""

@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -572,8 +572,10 @@ class Tracker:
 
     def flags_json_chunks(
         self, *, rule: str | None = None, status: str | None = None
-    ) -> Iterator[bytes]:
-        """:meth:`flags_json` in pieces, a page of flags at a time, to write as they come."""
+    ) -> Generator[bytes, None, None]:
+        """:meth:`flags_json` in pieces, a page of flags at a time, to write as they come;
+        close it (``contextlib.closing``) if it may be left before the end, to end its read
+        transaction while the store is open."""
         from commission_tracker.projections import queries
 
         return queries.flags_json_chunks(self.views, self.clock.today(), rule=rule, status=status)

@@ -7,9 +7,10 @@ the two together).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import date, timedelta
 from typing import Any
 
@@ -193,17 +194,20 @@ def flags_json_chunks(
     rule: str | None = None,
     status: str | None = None,
     exercise_id: str | None = None,
-) -> Iterator[bytes]:
-    """:func:`flags_json` in pieces, read a page of flags at a time: written as they come,
-    a portfolio's flags (30 MB for a million facts) never sit in memory whole."""
+) -> Generator[bytes, None, None]:
+    """:func:`flags_json` in pieces, a page of flags at a time: written as they come, a
+    portfolio's flags (30 MB for a million facts) never sit in memory whole on SQLite
+    (psycopg's cursor holds PostgreSQL's whole answer, so there only the pieces are
+    saved). The read transaction lasts until the last piece is taken or this is closed."""
     statement, params = _flag_statement(
         views, today, rule=rule, status=status, exercise_id=exercise_id
     )
     yield b"["
     separator = b""
-    for page in views.pages(statement, params, FLAG_PAGE):
-        yield separator + b", ".join([bytes(row["document"]) for row in page])
-        separator = b", "
+    with contextlib.closing(views.pages(statement, params, FLAG_PAGE)) as pages:
+        for page in pages:
+            yield separator + b", ".join([bytes(row["document"]) for row in page])
+            separator = b", "
     yield b"]"
 
 

@@ -12,7 +12,7 @@ library's tracking recorder differ.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -248,7 +248,9 @@ class CommissioningViews:
             c.execute(self._sql(statement), params)
             return list(c.fetchall())
 
-    def pages(self, statement: str, params: Sequence[Any], size: int) -> Iterator[list[Any]]:
+    def pages(
+        self, statement: str, params: Sequence[Any], size: int
+    ) -> Generator[list[Any], None, None]:
         """The rows of a query ``size`` at a time, in one read transaction (held until
         the last page is taken or the iterator is closed)."""
         with self.reading() as c:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -48,11 +49,14 @@ class ExerciseScreen(Screen[None]):
         self.title = f"{exercise.reference}  {exercise.title}"
         self.sub_title = f"{summary['phase']} phase, cycle {summary['cycle']}, {summary['status']}"
         vcs = sorted({i.organisation for i in exercise.involvements if i.sector == "vcs"})
+        # Text, not markup: what officers typed may hold brackets ("Age UK [Leeds]").
         self.query_one("#facts", Static).update(
-            f"{summary['commissioner']}  ·  £{summary['value']}  ·  {summary['mechanism']} "
-            f"({summary['regime']})  ·  profile {summary['profile']}  ·  opened "
-            f"{summary['opened_on']}  ·  {summary['events']} facts"
-            + (f"\nVCS involved: {', '.join(vcs)}" if vcs else "")
+            Text(
+                f"{summary['commissioner']}  ·  £{summary['value']}  ·  {summary['mechanism']} "
+                f"({summary['regime']})  ·  profile {summary['profile']}  ·  opened "
+                f"{summary['opened_on']}  ·  {summary['events']} facts"
+                + (f"\nVCS involved: {', '.join(vcs)}" if vcs else "")
+            )
         )
         history = self.query_one(HistoryTable)
         history.show(self.tracker.history(self.reference), set(exercise.withdrawn))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -53,9 +54,13 @@ def _cell(value: Any) -> str:
 
 
 def _fit(text: str, width: int, right: bool) -> str:
-    if len(text) > width:
-        return text[: width - 1] + "…"
-    return text.rjust(width) if right else text.ljust(width)
+    """``text`` in exactly ``width`` terminal cells (wide characters count twice), cut
+    with an ellipsis when longer."""
+    cells = cell_len(text)
+    if cells > width:
+        return set_cell_size(text, width - 1) + "…"
+    padding = " " * (width - cells)
+    return padding + text if right else text + padding
 
 
 class PortfolioView(ScrollView, can_focus=True):
@@ -120,7 +125,7 @@ class PortfolioView(ScrollView, can_focus=True):
         self.exercises = list(exercises)
         self._cells = [[_cell(e.get(c.key)) for c in COLUMNS] for e in self.exercises]
         self._widths = [
-            min(c.most, max([len(c.heading), *(len(row[i]) for row in self._cells)]))
+            min(c.most, max([len(c.heading), *(cell_len(row[i]) for row in self._cells)]))
             for i, c in enumerate(COLUMNS)
         ]
         width = sum(self._widths) + 2 * len(COLUMNS)
@@ -157,11 +162,17 @@ class PortfolioView(ScrollView, can_focus=True):
             self.post_message(self.Chosen(self.exercises[self.cursor]["reference"]))
 
     def on_click(self, event: events.Click) -> None:
-        row = event.y + int(self.scroll_y) - 1  # line 0 is the header
-        if 0 <= row < len(self.exercises) and event.y >= 1:
+        offset = event.get_content_offset(self)  # inside the border; None on it
+        if offset is None or offset.y < 1:  # line 0 is the heading
+            return
+        row = offset.y - 1 + int(self.scroll_y)
+        if row < len(self.exercises):
             self._move_to(row)
             if event.chain == 2:
                 self.action_choose()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._keep_cursor_visible()
 
     def _move_to(self, index: int) -> None:
         if self.exercises:

@@ -97,16 +97,17 @@ class HistoryTable(KeyboardTable):
                 Text(f"#{fact.sequence}", style="strike dim" if fact.sequence in withdrawn else ""),
                 fact.on.isoformat(),
                 fact.timestamp.strftime("%Y-%m-%d %H:%M"),
-                fact.recorded_by,
+                Text(fact.recorded_by),  # Text, not markup: typed text may hold brackets
                 type(fact).__name__,
-                describe(fact),
+                Text(describe(fact)),
             )
             for fact in facts
         )
 
 
 class PortfolioSummary(Static):
-    """One line: exercises by phase, open breaches and at-risk checks, what falls due soon."""
+    """One line: exercises by phase, open breaches and at-risk checks, and the pending checks
+    due within 30 days or already overdue (as ``ctrack deadlines``)."""
 
     def show(self, exercises: Sequence[dict[str, Any]], due_soon: int) -> None:
         open_ones = [e for e in exercises if e["status"] == "open"]
@@ -124,6 +125,6 @@ class PortfolioSummary(Static):
             "   ",
             (f"{at_risk:,} at risk", "dark_orange" if at_risk else "dim"),
             "   ",
-            (f"{due_soon:,} due in 30 days", "bold" if due_soon else "dim"),
+            (f"{due_soon:,} due within 30 days or overdue", "bold" if due_soon else "dim"),
         )
         self.update(line)
