@@ -325,3 +325,39 @@ def test_the_cursor_stays_on_screen_when_the_terminal_shrinks(demo: Path) -> Non
         assert portfolio.exercises[20]["reference"] in portfolio.render_line(line).text
 
     drive(demo, script)
+
+
+def test_slash_filters_the_portfolio_and_escape_brings_every_exercise_back(demo: Path) -> None:
+    from commission_tracker.tui.app import FilterInput
+
+    async def script(app: DashboardApp, pilot: Any) -> None:
+        portfolio = app.query_one(PortfolioView)
+        every = [e["reference"] for e in portfolio.exercises]
+        await pilot.press("slash", *"bexley")
+        await pilot.pause()
+        kept = [e["reference"] for e in portfolio.exercises]
+        fields = ("reference", "title", "commissioner", "phase", "status")
+        holding = [  # in any of the fields, in any case, in the portfolio's order
+            e["reference"]
+            for e in app.exercises
+            if "bexley" in " ".join(str(e[k]) for k in fields).casefold()
+        ]
+        assert kept == holding and 0 < len(kept) < len(every)
+        assert str(portfolio.border_title).startswith(f"{len(kept)} of {len(every)} exercises")
+        assert portfolio.current_reference in text_of(app.query_one(ChecksPane))
+        await pilot.press("enter")  # keeps the filter, back to the list
+        assert app.focused is portfolio and len(portfolio.exercises) == len(kept)
+        await pilot.press("r")  # a refresh keeps it too
+        await pilot.pause()
+        assert len(portfolio.exercises) == len(kept)
+        await pilot.press("slash", *"zzz-nothing")
+        await pilot.pause()
+        assert portfolio.exercises == []
+        assert "Escape clears the filter" in text_of(app.query_one(ChecksPane))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [e["reference"] for e in portfolio.exercises] == every
+        assert not app.query_one(FilterInput).display and app.focused is portfolio
+        assert not portfolio.border_title
+
+    drive(demo, script)

@@ -559,8 +559,8 @@ def build_parser() -> Parser:
         description="The portfolio at a glance: every exercise with its phase, breaches, "
         "at-risk checks and next due day, open exercises first; the checks of the one under "
         "the cursor beside it. Keys: up/down (j/k), page up/down, home/end (g/G), Enter "
-        "opens an exercise's history, Escape goes back, r reads the store again, ? lists "
-        "every key, q quits.",
+        "opens an exercise's history, Escape goes back, / filters, r reads the store again, "
+        "? lists every key, q quits.",
     )
     _add_verb(
         verbs,

@@ -14,8 +14,9 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from commission_tracker.application.service import Tracker
 from commission_tracker.tui.portfolio import PortfolioView
@@ -23,6 +24,35 @@ from commission_tracker.tui.widgets import ChecksPane, HistoryTable, PortfolioSu
 
 SOON_DAYS = 30
 """The summary line counts checks falling due within this many days (as ``deadlines``)."""
+
+
+def _searchable(exercise: dict[str, Any]) -> str:
+    """What the filter looks in, folded for case."""
+    return " ".join(
+        str(exercise.get(key) or "")
+        for key in ("reference", "title", "commissioner", "phase", "status")
+    ).casefold()
+
+
+class FilterInput(Input):
+    """The portfolio's filter line: hidden until ``/``; Escape empties and hides it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape", "clear", "Clear filter", id="clear-filter", tooltip="Show every exercise"
+        ),
+    ]
+
+    class Cleared(Message):
+        """The filter was emptied and put away."""
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.display = False
+        self.post_message(self.Cleared())
 
 
 class ExerciseScreen(Screen[None]):
@@ -75,6 +105,14 @@ class DashboardApp(App[None]):
             "r", "refresh", "Refresh", id="refresh", tooltip="Read the store again for new facts"
         ),
         Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            tooltip="Show only the exercises whose reference, title, commissioner, phase or "
+            "status holds what you type",
+        ),
+        Binding(
             "escape",
             "focus_portfolio",
             "Portfolio",
@@ -87,6 +125,8 @@ class DashboardApp(App[None]):
     def __init__(self, tracker: Tracker, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tracker = tracker
+        self.exercises: list[dict[str, Any]] = []
+        """The whole portfolio as last read; the portfolio pane shows those the filter keeps."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,6 +134,11 @@ class DashboardApp(App[None]):
         with Horizontal(id="panes"):
             yield PortfolioView(id="portfolio")
             yield ChecksPane(id="checks")
+        yield FilterInput(
+            placeholder="Filter: reference, title, commissioner, phase or status "
+            "(Enter keeps it, Escape clears it)",
+            id="filter",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -105,15 +150,45 @@ class DashboardApp(App[None]):
 
     def action_refresh(self) -> None:
         """Read the portfolio again (the views catch up with facts recorded elsewhere)."""
-        exercises = self.tracker.portfolio()
+        self.exercises = self.tracker.portfolio()
         due_soon = len(self.tracker.deadlines(within=SOON_DAYS))
-        self.query_one(PortfolioSummary).show(exercises, due_soon)
+        self.query_one(PortfolioSummary).show(self.exercises, due_soon)
+        self._show_portfolio()
+
+    def _show_portfolio(self) -> None:
+        """The portfolio pane, with the exercises the filter keeps."""
+        needle = self.query_one(FilterInput).value.strip().casefold()
+        shown = [e for e in self.exercises if not needle or needle in _searchable(e)]
         portfolio = self.query_one(PortfolioView)
-        portfolio.show(exercises)  # posts Highlighted for the exercise under the cursor
-        if not exercises:
-            self._show_checks(None)
+        portfolio.border_title = (
+            f"{len(shown):,} of {len(self.exercises):,} exercises hold '{needle}'"
+            if needle
+            else None
+        )
+        portfolio.show(shown)  # posts Highlighted for the exercise under the cursor
+        if not shown:
+            self._show_checks(None, filtered=bool(needle))
 
     def action_focus_portfolio(self) -> None:
+        self.query_one(PortfolioView).focus()
+
+    def action_filter(self) -> None:
+        field = self.query_one(FilterInput)
+        field.display = True
+        field.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput):
+            self._show_portfolio()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterInput):
+            if not event.value.strip():
+                event.input.display = False
+            self.query_one(PortfolioView).focus()
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        self._show_portfolio()
         self.query_one(PortfolioView).focus()
 
     def on_portfolio_view_highlighted(self, event: PortfolioView.Highlighted) -> None:
@@ -122,10 +197,13 @@ class DashboardApp(App[None]):
     def on_portfolio_view_chosen(self, event: PortfolioView.Chosen) -> None:
         self.push_screen(ExerciseScreen(self.tracker, event.reference))
 
-    def _show_checks(self, reference: str | None) -> None:
+    def _show_checks(self, reference: str | None, *, filtered: bool = False) -> None:
         pane = self.query_one(ChecksPane)
         if reference is None:
-            pane.show("No exercises yet: record one with `ctrack open`.", [])
+            if filtered:
+                pane.show("No exercise holds that text: Escape clears the filter.", [])
+            else:
+                pane.show("No exercises yet: record one with `ctrack open`.", [])
             return
         found = self.tracker.compliance(reference)
         pane.show(f"{reference}  {found[0]['title'] if found else ''}", found)
