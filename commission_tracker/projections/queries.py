@@ -138,15 +138,22 @@ _FLAG_STATUS = (
 )
 
 
-def _flag_statement(
+def flags_json_chunks(
     views: CommissioningViews,
     today: date,
     *,
-    rule: str | None,
-    status: str | None,
-    exercise_id: str | None,
-) -> tuple[str, list[Any]]:
-    """The query for each flag's JSON text as at ``today``, UTF-8 encoded, in order."""
+    rule: str | None = None,
+    status: str | None = None,
+    exercise_id: str | None = None,
+) -> Generator[bytes, None, None]:
+    """:func:`flags_json` in pieces, a page of flags at a time: written as they come, a
+    portfolio's flags (30 MB for a million facts) never sit in memory whole on SQLite
+    (psycopg's cursor holds PostgreSQL's whole answer, so there only the pieces are
+    saved). The read transaction lasts until the last piece is taken or this is closed.
+
+    Each flag's text is ``check_json``'s document as ``cli.output.emit_json`` prints it
+    when piped, assembled by the database from the parts the projection stored
+    (``ct_flags``) without decoding anything."""
     day = today.isoformat()
     params: list[Any] = [day, day]
     where = "c.flag_from <= ?"
@@ -163,44 +170,9 @@ def _flag_statement(
         "c.head || CASE WHEN c.status IS NOT NULL OR c.due < ? THEN c.mid "
         "ELSE c.mid_at_risk END || c.tail"
     )
-    return (
+    statement = (
         f"SELECT {document} AS document FROM {{p}}ct_flags c WHERE {where} "
-        "ORDER BY c.reference, c.ordinal",
-        params,
-    )
-
-
-def flag_documents(
-    views: CommissioningViews,
-    today: date,
-    *,
-    rule: str | None = None,
-    status: str | None = None,
-    exercise_id: str | None = None,
-) -> list[bytes]:
-    """The JSON text of each flag as at ``today``, UTF-8 encoded: ``check_json``'s document
-    as ``cli.output.emit_json`` prints it when piped, assembled by the database from the
-    parts the projection stored (``ct_flags``) without decoding anything."""
-    statement, params = _flag_statement(
-        views, today, rule=rule, status=status, exercise_id=exercise_id
-    )
-    return [bytes(row["document"]) for row in views.query(statement, params)]
-
-
-def flags_json_chunks(
-    views: CommissioningViews,
-    today: date,
-    *,
-    rule: str | None = None,
-    status: str | None = None,
-    exercise_id: str | None = None,
-) -> Generator[bytes, None, None]:
-    """:func:`flags_json` in pieces, a page of flags at a time: written as they come, a
-    portfolio's flags (30 MB for a million facts) never sit in memory whole on SQLite
-    (psycopg's cursor holds PostgreSQL's whole answer, so there only the pieces are
-    saved). The read transaction lasts until the last piece is taken or this is closed."""
-    statement, params = _flag_statement(
-        views, today, rule=rule, status=status, exercise_id=exercise_id
+        "ORDER BY c.reference, c.ordinal"
     )
     yield b"["
     separator = b""
@@ -224,8 +196,9 @@ def flags_json(
     exercise_id: str | None = None,
 ) -> bytes:
     """``flags`` as the JSON document ``emit_json`` prints when piped (compact), UTF-8."""
-    documents = flag_documents(views, today, rule=rule, status=status, exercise_id=exercise_id)
-    return b"[" + b", ".join(documents) + b"]"
+    return b"".join(
+        flags_json_chunks(views, today, rule=rule, status=status, exercise_id=exercise_id)
+    )
 
 
 def flags(
