@@ -89,7 +89,7 @@ class ExerciseScreen(Screen[None]):
             )
         )
         history = self.query_one(HistoryTable)
-        history.show(self.tracker.history(self.reference), set(exercise.withdrawn))
+        history.show(exercise.log, set(exercise.withdrawn))  # every fact, corrections too
         history.focus()
 
 
