@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+EXIT_OK = 0
+"""Done."""
+EXIT_TROUBLE = 1
+"""Store or environment trouble: a full disk, a refused connection, no permission, a damaged
+store. Fix the environment (or ask whoever runs the store), then try again."""
+EXIT_BAD_INPUT = 2
+"""Invalid input: fix what the sentence names; retrying unchanged will fail the same way."""
+EXIT_RETRY = 3
+"""A conflict worth retrying: someone else changed the same exercise at the same moment."""
+
 
 class CommissioningError(Exception):
-    """Base class for errors a user can cause; ``str(error)`` is the sentence to show."""
+    """Base class for errors a user can cause; ``str(error)`` is the sentence to show.
+
+    ``exit_code`` is what ``ctrack`` exits with for it (see the README's "When things go
+    wrong"): invalid input unless a subclass says otherwise."""
+
+    exit_code = EXIT_BAD_INPUT
 
 
 class InvalidFact(CommissioningError, ValueError):
@@ -25,3 +40,12 @@ class DuplicateReference(CommissioningError):
 
 class ConcurrentChange(CommissioningError):
     """Someone else recorded a fact on the same exercise at the same moment."""
+
+    exit_code = EXIT_RETRY
+
+
+class StoreTrouble(CommissioningError):
+    """The store or its environment failed (disk full, connection lost, no permission,
+    a damaged store): not the input's fault."""
+
+    exit_code = EXIT_TROUBLE

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from commission_tracker.aggregates.errors import CommissioningError
+from commission_tracker.aggregates.errors import EXIT_BAD_INPUT, StoreTrouble
 
 STORE_ENV = "CTRACK_STORE"
 DEFAULT_STORE_NAME = "ctrack.sqlite"
@@ -23,8 +23,14 @@ SETUP_LOCK = 770_2026_001
 """PostgreSQL advisory lock key held while a process creates or checks the tables."""
 
 
-class StoreError(CommissioningError):
-    """The store cannot be opened as configured."""
+class StoreError(StoreTrouble):
+    """The store cannot be opened or used as configured (exit 1)."""
+
+
+class InvalidStoreAddress(StoreError):
+    """``--store`` or ``CTRACK_STORE`` names no usable store: the input's fault (exit 2)."""
+
+    exit_code = EXIT_BAD_INPUT
 
 
 def default_store_path() -> Path:
@@ -54,7 +60,7 @@ class StoreConfig:
     @classmethod
     def sqlite(cls, path: Path) -> StoreConfig:
         if path.exists() and path.is_dir():
-            raise StoreError(
+            raise InvalidStoreAddress(
                 f"The store {path} is a directory; name a file, e.g. {path}/ctrack.sqlite."
             )
         try:
@@ -78,7 +84,7 @@ class StoreConfig:
         parts = urlsplit(url)
         dbname = parts.path.lstrip("/")
         if not dbname:
-            raise StoreError(f"The PostgreSQL store URL {url!r} names no database.")
+            raise InvalidStoreAddress(f"The PostgreSQL store URL {url!r} names no database.")
         query = parse_qs(parts.query)
         env = [
             ("PERSISTENCE_MODULE", "eventsourcing.postgres"),

@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from commission_tracker.aggregates.errors import CommissioningError
+from commission_tracker.aggregates.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    EXIT_RETRY,
+    EXIT_TROUBLE,
+    CommissioningError,
+)
 from commission_tracker.aggregates.vocabulary import (
     Activity,
     Authority,
@@ -32,9 +38,8 @@ from commission_tracker.application.service import Tracker
 from commission_tracker.application.store import StoreConfig
 from commission_tracker.cli import output
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
+EXIT_FAILED = EXIT_TROUBLE
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "EXIT_RETRY", "EXIT_TROUBLE", "main"]
 
 
 class UsageError(CommissioningError):
@@ -747,7 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args, tracker)
     except CommissioningError as error:
         print(f"ctrack: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return error.exit_code
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:
