@@ -40,9 +40,9 @@ def write_lines(path: Path, *commands: dict[str, object] | str) -> Path:
 def test_import_records_every_line_and_the_views_follow(
     ctrack: Callable[..., Result], tmp_path: Path
 ) -> None:
-    recorded_at = {**INVOLVE, "on": "2026-01-21", "recorded_at": "2026-01-22T09:30:00+00:00"}
-    file = write_lines(tmp_path / "facts.jsonl", OPEN, INVOLVE, "", recorded_at)
-    result = ctrack("import", str(file), "--json")
+    later = {**INVOLVE, "on": "2026-01-21"}
+    file = write_lines(tmp_path / "facts.jsonl", OPEN, INVOLVE, "", later)
+    result = ctrack("--by", "alice", "import", str(file), "--json")
     assert result.code == 0, result.err
     assert result.json() == {"commands": 3, "events": 3, "opened": 1}
     history = ctrack("history", "IMP-1", "--json").json()
@@ -51,9 +51,69 @@ def test_import_records_every_line_and_the_views_follow(
         "OrganisationInvolved",
         "OrganisationInvolved",
     ]
-    assert history[2]["recorded_at"] == "2026-01-22T09:30:00+00:00"
+    assert {fact["recorded_by"] for fact in history} == {"alice"}
     involvement = ctrack("involvement", "--json").json()["exercises"][0]
     assert involvement["phases"]["analyse"]["activities"] == 2
+
+
+def test_a_line_cannot_set_who_recorded_it_or_when(
+    ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
+) -> None:
+    for key, value in (("recorded_at", "2026-01-22T09:30:00+00:00"), ("recorded_by", "mallory")):
+        file = write_lines(tmp_path / "facts.jsonl", OPEN, {**INVOLVE, key: value})
+        result = ctrack("import", str(file))
+        assert result.code == 2
+        assert "line 2" in result.err and key in result.err
+        assert "--keep-recorded-at" in result.err
+        assert event_count() == 0
+
+
+def test_a_migration_keeps_recorded_times_and_says_so_in_the_history(
+    ctrack: Callable[..., Result], tmp_path: Path
+) -> None:
+    kept = {**INVOLVE, "recorded_at": "2026-01-22T09:30:00+00:00", "recorded_by": "bob"}
+    opened = {**OPEN, "recorded_at": "2026-01-05T10:00:00+00:00"}
+    file = write_lines(tmp_path / "old.jsonl", opened, kept)
+    result = ctrack("--by", "alice", "import", "--keep-recorded-at", str(file))
+    assert result.code == 0, result.err
+    history = ctrack("history", "IMP-1", "--json").json()
+    assert [fact["type"] for fact in history] == [
+        "ExerciseOpened",
+        "OrganisationInvolved",
+        "HistoryMigrated",
+    ]
+    assert history[0]["recorded_at"] == "2026-01-05T10:00:00+00:00"
+    assert history[0]["recorded_by"] == "alice"  # the line named nobody: the importer
+    assert history[1]["recorded_at"] == "2026-01-22T09:30:00+00:00"
+    assert history[1]["recorded_by"] == "bob"
+    migration = history[2]
+    assert migration["recorded_by"] == "alice"
+    assert migration["recorded_at"] > "2026-12-01"  # when the import ran, not a kept time
+    assert migration["data"]["first"] == 1 and migration["data"]["last"] == 2
+    assert migration["data"]["source"] == str(file)
+    text = ctrack("history", "IMP-1").out
+    assert "HistoryMigrated" in text or "migrated" in text.lower()
+
+
+def test_a_migrated_time_is_never_in_the_future_nor_out_of_order(
+    ctrack: Callable[..., Result], tmp_path: Path, event_count: Callable[..., int]
+) -> None:
+    for lines, words in (
+        ([{**OPEN, "recorded_at": "2999-01-01T00:00:00+00:00"}], "outside the dates"),
+        ([{**OPEN, "recorded_at": "2090-01-01T00:00:00+00:00"}], "in the future"),
+        (
+            [
+                {**OPEN, "recorded_at": "2026-02-01T00:00:00+00:00"},
+                {**INVOLVE, "recorded_at": "2026-01-22T09:30:00+00:00"},
+            ],
+            "keep their order",
+        ),
+    ):
+        file = write_lines(tmp_path / "old.jsonl", *lines)
+        result = ctrack("import", "--keep-recorded-at", str(file))
+        assert result.code == 2, result.err
+        assert words in result.err, result.err
+        assert event_count() == 0
 
 
 def test_lines_without_a_date_are_dated_today_in_england(
@@ -102,7 +162,7 @@ def test_import_refuses_malformed_json_and_unknown_verbs(
         (json.dumps({**INVOLVE, "recorded_at": "2026-01-22T09:30"}), "time zone"),
     ):
         file = write_lines(tmp_path / "facts.jsonl", OPEN, line)
-        result = ctrack("import", str(file))
+        result = ctrack("import", "--keep-recorded-at", str(file))
         assert result.code == 2, line
         assert "line 2" in result.err and words in result.err, result.err
         assert event_count() == 0

@@ -89,6 +89,7 @@ def every_kind_of_event() -> list[ev.ExerciseEvent]:
     exercise.complete_review(outcome="recommission", **later)
     exercise.correct(corrects=15, reason="superseded", **later)
     exercise.close(**later)
+    exercise.record_migration(first=2, source="old.jsonl", **later)
     events = exercise.collect_events()
     assert {type(e) for e in events} == set(ev.EVENT_TYPES) - {ev.ExerciseCancelled}
     cancelled = CommissioningExercise.open(

@@ -49,3 +49,31 @@ class StoreTrouble(CommissioningError):
     a damaged store): not the input's fault."""
 
     exit_code = EXIT_TROUBLE
+
+
+class DamagedRecord(StoreTrouble):
+    """A stored fact cannot be read (missing, undecodable, of an unknown kind, or with
+    values outside the bounds): its exercise is damaged; the rest of the store is not.
+
+    ``sequence`` is the fact's number in its exercise's log, when known."""
+
+    def __init__(self, problem: str, *, sequence: int | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.sequence = sequence
+
+
+class DamagedExercise(StoreTrouble):
+    """An exercise whose stored history cannot be read or checked; one sentence names it,
+    the fact and the problem."""
+
+    def __init__(self, reference: str, sequence: int | None, problem: str) -> None:
+        where = f"fact #{sequence}" if sequence is not None else "its history"
+        super().__init__(
+            f"Exercise {reference} is damaged: {where} cannot be used ({problem.rstrip('.')}). "
+            "The rest of the store is unaffected; restore the fact from a backup, then run "
+            "'ctrack replay'."
+        )
+        self.reference = reference
+        self.sequence = sequence
+        self.problem = problem

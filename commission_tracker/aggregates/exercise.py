@@ -668,6 +668,10 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         target = self.log[corrects - 1]
         if isinstance(target, ev.EntryCorrected):
             raise InvariantViolated(f"Fact #{corrects} is itself a correction.")
+        if isinstance(target, ev.HistoryMigrated):
+            raise InvariantViolated(
+                f"Fact #{corrects} records how facts were migrated; it cannot be withdrawn."
+            )
         if corrects in self.withdrawn:
             raise InvariantViolated(f"Fact #{corrects} was already corrected.")
         if isinstance(target, ev.PhaseChanged) and target is not (
@@ -692,6 +696,23 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
 
     def cancel(self, *, reason: str, on: date, recorded_by: str, **extra: Any) -> None:
         self._record(ev.ExerciseCancelled, reason=reason, on=on, recorded_by=recorded_by, **extra)
+
+    def record_migration(
+        self, *, first: int, on: date, recorded_by: str, source: str | None = None
+    ) -> None:
+        """Record that facts ``first`` to the latest were migrated with their original
+        recorded times (by ``recorded_by``, now); allowed on a closed exercise too."""
+        if not 1 <= first <= self.version:
+            raise InvalidFact(f"Exercise {self.reference} has no fact #{first} to migrate.")
+        self._record(
+            ev.HistoryMigrated,
+            check_open=False,
+            first=first,
+            last=self.version,
+            source=source,
+            on=max(on, self.opened_on),
+            recorded_by=recorded_by,
+        )
 
 
 __all__ = [

@@ -22,8 +22,16 @@ def exercise_id(reference: str) -> uuid.UUID:
     """The exercise's id is derived from its reference, so the store keeps references unique.
 
     Two officers opening the same reference at once collide on the same event-store key,
-    and one of them is told the reference is taken.
+    and one of them is told the reference is taken. A reference that no fact could carry
+    (a control character, a lone surrogate, too long) is an ``InvalidFact``.
     """
+    from commission_tracker.aggregates.bounds import check_text
+
+    if not isinstance(reference, str):
+        from commission_tracker.aggregates.errors import InvalidFact
+
+        raise InvalidFact("An exercise reference must be text.")
+    check_text(reference, "reference")
     return uuid.uuid5(REFERENCE_NAMESPACE, normalise_reference(reference))
 
 

@@ -12,6 +12,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
+from commission_tracker.aggregates.bounds import (
+    MAX_COUNT,
+    MAX_DATE,
+    MAX_MONEY,
+    MAX_TEXT,
+    MIN_DATE,
+    check_value,
+    printable,
+)
 from commission_tracker.aggregates.errors import InvalidFact
 from commission_tracker.aggregates.vocabulary import (
     PHASE_ORDER,
@@ -28,6 +37,11 @@ from commission_tracker.aggregates.vocabulary import (
 
 __all__ = [
     "EMPTY_TEXT",
+    "MAX_COUNT",
+    "MAX_DATE",
+    "MAX_MONEY",
+    "MAX_TEXT",
+    "MIN_DATE",
     "PHASE_ORDER",
     "Activity",
     "Authority",
@@ -41,6 +55,7 @@ __all__ = [
     "Regime",
     "RequiredText",
     "Sector",
+    "check_value",
 ]
 
 
@@ -50,10 +65,16 @@ def _to_decimal(value: Any) -> Any:
         value = repr(value)
     if isinstance(value, str):
         text = value.strip().replace(",", "").removeprefix("£")
+        if len(text) > 40:  # far more digits than any bounded amount has
+            raise InvalidFact(f"'{printable(value)}' is not an amount of money ctrack records.")
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise InvalidFact(f"'{value}' is not an amount of money.") from None
+            raise InvalidFact(f"'{printable(value)}' is not an amount of money.") from None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_MONEY:
+        raise InvalidFact(
+            f"The amount £{printable(value)} is more than ctrack records (at most £{MAX_MONEY:,})."
+        )
     return value
 
 
@@ -61,10 +82,14 @@ def _check_money(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise InvalidFact(f"'{value}' is not an amount of money.")
     if value < 0:
-        raise InvalidFact(f"Money cannot be negative (got £{value}).")
+        raise InvalidFact(f"Money cannot be negative (got £{printable(value)}).")
+    if value > MAX_MONEY:
+        raise InvalidFact(
+            f"£{printable(value)} is more than ctrack records (at most £{MAX_MONEY:,})."
+        )
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise InvalidFact(f"Money has at most 2 decimal places (pence); got £{value}.")
+        raise InvalidFact(f"Money has at most 2 decimal places (pence); got £{printable(value)}.")
     if isinstance(exponent, int) and exponent > 0:
         value = value.quantize(Decimal(1))  # 1E+3 is shown as 1000
     return abs(value) if value == 0 else value  # no "-0" pounds

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from commission_tracker.aggregates.bounds import check_date
 from commission_tracker.aggregates.errors import InvalidFact
 
 TODAY_ENV = "CTRACK_TODAY"
@@ -36,9 +37,11 @@ def parse_date(text: str, what: str = "date") -> date:
     # general parser, which matters when importing a million facts.
     if ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return check_date(day, what)
     raise InvalidFact(
         f"'{text}' is not a valid {what}; write dates as YYYY-MM-DD, e.g. 2026-03-31."
     )

@@ -242,7 +242,7 @@ class Story:
         )
         moment = datetime.fromtimestamp(local.timestamp(), tz=UTC)
         moment = min(moment, self.demo.now)
-        moment = max(moment, self.last_recorded_at + timedelta(seconds=1))
+        moment = max(moment, self.last_recorded_at + timedelta(milliseconds=1))
         self.last_recorded_at = moment
         return moment
 
@@ -259,7 +259,9 @@ class Demo:
 
     def __post_init__(self) -> None:
         self.today = self.tracker.clock.today()
-        self.now = self.tracker.clock.now()
+        # A little before now: facts that would be recorded later than now are recorded
+        # at this moment, a millisecond apart, and an import keeps no time later than now.
+        self.now = self.tracker.clock.now() - timedelta(seconds=5)
 
     def ago(self, *, years: int = 0, months: int = 0, weeks: int = 0, days: int = 0) -> date:
         return before(self.today, years=years, months=months, weeks=weeks, days=days)
@@ -2089,5 +2091,5 @@ def fill_demo_store(tracker: Tracker) -> list[str]:
         except _AlreadyRecorded:
             continue
     if demo.commands:
-        tracker.import_commands(demo.as_json_lines(), source="the demo")
+        tracker.import_commands(demo.as_json_lines(), source="the demo", keep_recorded_at=True)
     return demo.made

@@ -23,10 +23,12 @@ from typing import Any
 from uuid import UUID
 
 import msgpack
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent, Transcoder
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import get_topic
+from pydantic import ValidationError
 
-from commission_tracker.aggregates.events import ExerciseEvent
+from commission_tracker.aggregates.errors import CommissioningError, DamagedRecord
+from commission_tracker.aggregates.events import ExerciseEvent, event_class
 from commission_tracker.aggregates.identity import as_uuid
 
 EXT_DECIMAL = 1
@@ -134,31 +136,48 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        cls = resolve_topic(stored_event.topic)
-        if not (isinstance(cls, type) and issubclass(cls, ExerciseEvent)):
-            return super().to_domain_event(stored_event)
+        """The stored event's fact. Only the product's own topics are read (see
+        ``events.EVENTS_BY_TOPIC``): a stored topic is never imported."""
+        version = stored_event.originator_version
+        try:
+            cls = event_class(stored_event.topic)
+        except DamagedRecord as error:
+            error.sequence = version
+            raise
         return self.exercise_event(
-            cls,
-            as_uuid(stored_event.originator_id),
-            stored_event.originator_version,
-            stored_event.state,
+            cls, as_uuid(stored_event.originator_id), version, stored_event.state
         )
 
     def exercise_event(
         self, cls: type[ExerciseEvent], originator_id: UUID, originator_version: int, data: bytes
     ) -> ExerciseEvent:
-        """The event of class ``cls`` stored as ``data`` (either encoding), upcast."""
+        """The event of class ``cls`` stored as ``data`` (either encoding), upcast; a
+        ``DamagedRecord`` naming the problem when the stored bytes cannot make one."""
         try:
-            state: dict[str, Any] = self.transcoder.decode(data)
+            state = self.transcoder.decode(data)
+            if not isinstance(state, dict):
+                raise DamagedRecord("its data is not a record")
+            from_version = state.pop("class_version", 1)
+            if not isinstance(from_version, int) or not 1 <= from_version <= cls.class_version:
+                raise DamagedRecord(f"its version {from_version!r} is not one ctrack knows")
+            while from_version < cls.class_version:
+                getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
+                from_version += 1
+            state["originator_id"] = originator_id
+            state["originator_version"] = originator_version
+            return cls.model_validate(state)
+        except DamagedRecord as error:
+            error.sequence = originator_version
+            raise
+        except ValidationError as error:
+            from commission_tracker.aggregates.exercise import validation_sentence
+
+            raise DamagedRecord(
+                validation_sentence(error).rstrip("."), sequence=originator_version
+            ) from None
+        except CommissioningError as error:
+            raise DamagedRecord(str(error).rstrip("."), sequence=originator_version) from None
         except Exception as error:
-            raise MapperDeserialisationError(
-                f"Stored event {originator_id} #{originator_version} "
-                f"({cls.TOPIC}) cannot be read: {error}"
-            ) from error
-        from_version = state.pop("class_version", 1)
-        while from_version < cls.class_version:
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
-        state["originator_id"] = originator_id
-        state["originator_version"] = originator_version
-        return cls.model_validate(state)
+            raise DamagedRecord(
+                f"its data cannot be decoded ({type(error).__name__})", sequence=originator_version
+            ) from None

@@ -14,7 +14,6 @@ events to catch up with.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import getpass
@@ -33,6 +32,8 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Persiste
 from commission_tracker.aggregates.errors import (
     CommissioningError,
     ConcurrentChange,
+    DamagedExercise,
+    DamagedRecord,
     DuplicateReference,
     ExerciseNotFound,
     InvalidFact,
@@ -122,34 +123,103 @@ DATE_FIELDS = {
 }
 
 
-def parse_command(text: str) -> dict[str, Any]:
-    """One JSON Lines command, with its dates and recorded time parsed."""
+MAX_LINE = 1_000_000
+"""The longest import line, in characters (a fact is a few hundred)."""
+MAX_NESTING = 20
+"""How deeply an import line's JSON may nest (a fact's own data nests two deep)."""
+
+
+def _nesting(text: str) -> int:
+    """How deeply the JSON ``text`` nests (brackets outside strings), counted without
+    parsing it, so a line nested a million deep is refused before the parser recurses."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for character in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif character in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_command(text: str, *, keep_recorded_at: bool = False) -> dict[str, Any]:
+    """One JSON Lines command, with its dates and recorded time parsed.
+
+    ``recorded_at`` and ``recorded_by`` are the store's to set (who ran the command, and
+    when): a line may carry them only for a migration (``keep_recorded_at``), and a kept
+    recorded time is never later than now."""
+    if len(text) > MAX_LINE:
+        raise InvalidFact(f"the line is {len(text):,} characters long; at most {MAX_LINE:,}.")
+    if ("[" in text or "{" in text) and _nesting(text) > MAX_NESTING:
+        raise InvalidFact(f"the line's JSON nests more than {MAX_NESTING} deep.")
     try:
         command = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidFact(f"the line is not valid JSON ({error.msg}).") from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer of 5,000 digits
+        detail = " ".join(str(error).split())[:120] or type(error).__name__
+        raise InvalidFact(f"the line's JSON cannot be read ({detail}).") from None
     if not isinstance(command, dict) or "verb" not in command or "reference" not in command:
         raise InvalidFact('each line must be a JSON object with "verb" and "reference".')
     for key in ("verb", "reference"):
         if not isinstance(command[key], str):
-            raise InvalidFact(f'"{key}" must be text, not {json.dumps(command[key])}.')
+            raise InvalidFact(f'"{key}" must be text, not {json.dumps(command[key])[:60]}.')
     for key in DATE_FIELDS & command.keys():
         if command[key] is not None:
             command[key] = parse_date(str(command[key]), key)
+    for key in ("recorded_at", "recorded_by"):
+        if key in command and not keep_recorded_at:
+            raise InvalidFact(
+                f"{key} is set by the store (who ran the import, and when); keep an original "
+                "one only when migrating history, with 'ctrack import --keep-recorded-at'."
+            )
+    if command.get("recorded_by") is not None and not isinstance(command["recorded_by"], str):
+        raise InvalidFact('"recorded_by" must be text.')
     if command.get("recorded_at"):
         try:
             recorded_at = datetime.fromisoformat(str(command["recorded_at"]))
         except ValueError:
             raise InvalidFact(
-                f"recorded_at '{command['recorded_at']}' is not an ISO time such as "
+                f"recorded_at '{str(command['recorded_at'])[:60]}' is not an ISO time such as "
                 "2026-01-22T09:30:00+00:00."
             ) from None
         if recorded_at.tzinfo is None:
             raise InvalidFact(
                 f"recorded_at '{command['recorded_at']}' needs a time zone, e.g. +00:00."
             )
+        from commission_tracker.aggregates.bounds import check_date
+
+        check_date(recorded_at.date(), "recorded_at")
+        if recorded_at > datetime.now(recorded_at.tzinfo):
+            raise InvalidFact(
+                f"recorded_at {recorded_at.isoformat()} is in the future; a migrated fact "
+                "keeps the time it was first recorded."
+            )
         command["recorded_at"] = recorded_at
+    elif "recorded_at" in command:
+        del command["recorded_at"]
     return command
+
+
+_RACE_WORDS = ("locked", "busy", "deadlock", "could not serialize")
+
+
+def _lost_race(error: Exception) -> bool:
+    """Whether a failed save lost a race with another writer (worth retrying on fresh
+    state), rather than failing for good (a full disk, no permission)."""
+    if isinstance(error, IntegrityError):
+        return True
+    return any(word in str(error).lower() for word in _RACE_WORDS)
 
 
 def default_user() -> str:
@@ -174,6 +244,9 @@ class Tracker:
         self.clock = clock or Clock()
         self.user = user or default_user()
         self._after_save: list[SaveListener] = []
+        self.warnings: list[str] = []
+        """Sentences for the user about work that succeeded only in part (a fact recorded
+        whose views could not follow); the interfaces show them."""
         self._projector: Projector | None = None
         self._project = project
         self._app: CommissioningApplication | None = None
@@ -296,7 +369,9 @@ class Tracker:
             command(exercise, **facts)
             try:
                 self.app.save(exercise)
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError) as error:
+                if not _lost_race(error):
+                    raise  # a full disk, no permission...: not worth a retry
                 # Someone saved a fact on this exercise first: retry on the fresh state,
                 # which re-checks every invariant against what they recorded.
                 time.sleep(0.01 * (attempt + 1))
@@ -308,15 +383,22 @@ class Tracker:
         )
 
     @collector_paused()
-    def import_commands(self, lines: Iterable[str], *, source: str = "input") -> ImportResult:
+    def import_commands(
+        self, lines: Iterable[str], *, source: str = "input", keep_recorded_at: bool = False
+    ) -> ImportResult:
         """Record many facts at once from JSON Lines, all or nothing.
 
         Each line is one command: ``{"verb": "involve", "reference": "GLO-1", "on":
         "2026-01-20", "organisation": "...", ...}``, with the keyword names of the
         aggregate's commands (``open`` takes the exercise's facts). Dates are
-        ``YYYY-MM-DD``; ``recorded_at`` (ISO time) keeps an imported fact's original
-        recorded time. Every line is checked before anything is written; the first bad
+        ``YYYY-MM-DD``. Every line is checked before anything is written; the first bad
         line stops the import with its line number, and nothing is stored.
+
+        Facts are recorded by the tracker's user, now. Only with ``keep_recorded_at`` (a
+        migration of history from another system) may a line keep its original
+        ``recorded_at`` (never later than now, never before the exercise's last fact) and
+        ``recorded_by``; each exercise so migrated then gains a ``HistoryMigrated`` fact
+        saying which facts were migrated, by whom and when.
         """
         import itertools
 
@@ -342,6 +424,7 @@ class Tracker:
             share, whose exercises the caller has found the store does not hold)."""
             touched: dict[UUID, CommissioningExercise] = {}
             opened: set[UUID] = set()
+            migrated: dict[UUID, int] = {}  # exercise: its first migrated fact
             today = self.clock.today()  # one import, one day: the default for ``on``
             count = 0
             # Openings are checked against the store a batch at a time, not one query
@@ -367,11 +450,12 @@ class Tracker:
                 if not text:
                     continue
                 try:
-                    command = parse_command(text)
+                    command = parse_command(text, keep_recorded_at=keep_recorded_at)
                     verb = command.pop("verb")
                     reference = command.pop("reference")
                     ident = exercise_id(reference)
-                    command.setdefault("recorded_by", self.user)
+                    if command.get("recorded_by") is None:
+                        command["recorded_by"] = self.user
                     if verb == "open":
                         if ident in touched:
                             raise DuplicateReference(
@@ -392,7 +476,16 @@ class Tracker:
                             command.setdefault("on", today)
                         if ident not in touched:
                             touched[ident] = (load or not_stored)(reference)
+                        kept = command.get("recorded_at")
+                        if kept is not None and kept < touched[ident].modified_on:
+                            raise InvalidFact(
+                                f"recorded_at {kept.isoformat()} is before exercise "
+                                f"{reference}'s fact #{touched[ident].version} was recorded; "
+                                "migrated facts keep their order."
+                            )
                         _commands()[verb](touched[ident], **command)
+                    if command.get("recorded_at") is not None:
+                        migrated.setdefault(ident, touched[ident].version)
                 except CommissioningError as error:
                     check_openings()
                     raise InvalidFact(f"{source}, line {number}: {error}") from None
@@ -404,6 +497,10 @@ class Tracker:
                     ) from None
                 count += 1
             check_openings()
+            for ident, first in migrated.items():
+                touched[ident].record_migration(
+                    first=first, on=today, recorded_by=self.user, source=source
+                )
             return touched, opened, count
 
         def work(share: bulk.Numbered) -> tuple[int, str, Any]:
@@ -463,7 +560,9 @@ class Tracker:
         if stored:
             try:
                 ids = self.app.recorder.insert_events(stored)
-            except (IntegrityError, OperationalError):
+            except (IntegrityError, OperationalError) as error:
+                if not _lost_race(error):
+                    raise
                 raise ConcurrentChange(
                     "The store was changed by someone else during the import; nothing was "
                     "imported, try again."
@@ -488,10 +587,16 @@ class Tracker:
             # A copy: the caller keeps the exercise, the projection mutates its own.
             self.projector.projection.remember(copy.deepcopy(exercise))
         for listener in self._after_save:
-            # The fact is saved; views that could not follow now catch up at the next
-            # read or command, so the user's command still succeeded.
-            with contextlib.suppress(PersistenceError):
+            # The fact is saved, whatever happens next: the command succeeded. Views that
+            # could not follow catch up at the next read or command; the user is told.
+            try:
                 listener()
+            except Exception as error:
+                detail = " ".join(str(error).split())[:200] or type(error).__name__
+                self.warnings.append(
+                    "The fact was recorded, but the views could not be brought up to date "
+                    f"({detail}); they catch up at the next command, or run 'ctrack replay'."
+                )
 
     # -- queries ----------------------------------------------------------------------
 
@@ -512,6 +617,12 @@ class Tracker:
                 exercise = self.app.get_exercise(ident)
             except AggregateNotFoundError:
                 raise ExerciseNotFound(f"No exercise has the reference {reference}.") from None
+            except (PersistenceError, sqlite3.Error):
+                raise
+            except Exception as error:
+                # Its history cannot be read: name the fact and the problem.
+                self.history(reference)  # raises DamagedExercise when a fact is at fault
+                raise self._damaged(reference, error) from None
             return exercise
         facts = self.history(reference)
         if as_at is not None:
@@ -528,11 +639,41 @@ class Tracker:
         return folded
 
     def history(self, reference: str) -> list[ev.ExerciseEvent]:
-        """Every fact recorded on the exercise, in order (corrections included)."""
-        facts = list(self.app.events.get(exercise_id(reference)))
-        if not facts:
+        """Every fact recorded on the exercise, in order (corrections included). A fact
+        missing from the store (a gap in the numbers), or one that cannot be read, is a
+        ``DamagedExercise`` naming it, never skipped."""
+        from commission_tracker.aggregates.folding import fold_log
+
+        ident = exercise_id(reference)
+        stored = self.app.recorder.select_events(ident)
+        if not stored:
             raise ExerciseNotFound(f"No exercise has the reference {reference}.")
-        return facts  # type: ignore[return-value]
+        mapper: Any = self.app.mapper
+        facts: list[ev.ExerciseEvent] = []
+        try:
+            for expected, record in enumerate(stored, start=1):
+                if record.originator_version != expected:
+                    raise DamagedRecord("it is missing from the store", sequence=expected)
+                facts.append(mapper.to_domain_event(record))
+            log = [(s.originator_version, s.topic, s.state) for s in stored]
+            fold_log(mapper, ident, log)  # every fact applies in turn
+        except DamagedRecord as error:
+            raise self._damaged(reference, error) from None
+        return facts
+
+    @staticmethod
+    def _damaged(reference: str, error: Exception) -> DamagedExercise:
+        from commission_tracker.aggregates.folding import problem_of
+
+        sequence, problem = problem_of(error)
+        return DamagedExercise(reference, sequence, problem)
+
+    def damaged(self) -> list[dict[str, Any]]:
+        """The exercises whose history cannot be read or checked (each with the fact and
+        the problem); every other answer leaves them out."""
+        from commission_tracker.projections import queries
+
+        return queries.damaged(self.views)
 
     def exercise_ids(self) -> Iterator[UUID]:
         """The id of every exercise, in the order they were opened."""

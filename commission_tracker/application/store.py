@@ -9,18 +9,25 @@ environment settings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from commission_tracker.aggregates.errors import EXIT_BAD_INPUT, StoreTrouble
+from commission_tracker.aggregates.errors import EXIT_BAD_INPUT, CommissioningError, StoreTrouble
 
 STORE_ENV = "CTRACK_STORE"
 DEFAULT_STORE_NAME = "ctrack.sqlite"
 SETUP_LOCK = 770_2026_001
 """PostgreSQL advisory lock key held while a process creates or checks the tables."""
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//|$)")
+"""A URL's scheme (``mysql://``, ``postgresql://``; a bare ``name:`` too), which a
+SQLite path never starts with (``C:/`` aside, which has one letter)."""
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
 class StoreError(StoreTrouble):
@@ -52,10 +59,31 @@ class StoreConfig:
     @classmethod
     def from_option(cls, option: str | None = None) -> StoreConfig:
         """Resolve ``--store``, then ``CTRACK_STORE``, then the default file."""
-        value = option or os.environ.get(STORE_ENV) or str(default_store_path())
-        if value.startswith(("postgresql://", "postgres://")):
+        named_by = "--store"
+        value = option
+        if value is None:
+            named_by, value = STORE_ENV, os.environ.get(STORE_ENV)
+        if value is None:
+            return cls.sqlite(default_store_path())
+        if not value.strip():
+            raise InvalidStoreAddress(
+                f"{named_by} is empty; name a SQLite file (e.g. ctrack.sqlite) or a "
+                "postgresql://user@host:5432/database?schema=name URL."
+            )
+        if "\x00" in value:
+            raise InvalidStoreAddress(f"{named_by} holds a NUL character; name the store again.")
+        scheme = _SCHEME.match(value)
+        if scheme is None:
+            return cls.sqlite(Path(value).expanduser())
+        name = scheme.group(1).lower()
+        if name in ("postgresql", "postgres"):
             return cls.postgres(value)
-        return cls.sqlite(Path(value).expanduser())
+        if name == "sqlite" and value[scheme.end() :].startswith("/"):
+            return cls.sqlite(Path(value[scheme.end() :]).expanduser())
+        raise InvalidStoreAddress(
+            f"ctrack cannot use a {name}:// store ({named_by}); name a SQLite file, "
+            "sqlite:///path/to/file.sqlite, or a postgresql://user@host:5432/database URL."
+        )
 
     @classmethod
     def sqlite(cls, path: Path) -> StoreConfig:
@@ -82,23 +110,49 @@ class StoreConfig:
     @classmethod
     def postgres(cls, url: str) -> StoreConfig:
         parts = urlsplit(url)
-        dbname = parts.path.lstrip("/")
+        shown_url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        dbname = unquote(parts.path.lstrip("/"))
         if not dbname:
-            raise InvalidStoreAddress(f"The PostgreSQL store URL {url!r} names no database.")
-        query = parse_qs(parts.query)
+            raise InvalidStoreAddress(f"The PostgreSQL store URL {shown_url} names no database.")
+        try:
+            port = parts.port
+        except ValueError:
+            raise InvalidStoreAddress(
+                f"The PostgreSQL store URL {shown_url} has a port that is not a number from "
+                "1 to 65535."
+            ) from None
+        if port == 0:
+            raise InvalidStoreAddress(
+                f"The PostgreSQL store URL {shown_url} has a port that is not a number from "
+                "1 to 65535."
+            )
+        query = parse_qs(parts.query, keep_blank_values=True)
+        unknown = sorted(set(query) - {"schema"})
+        if unknown:
+            raise InvalidStoreAddress(
+                f"The PostgreSQL store URL {shown_url} has a parameter ctrack does not know "
+                f"({unknown[0]}); only schema=name is read."
+            )
+        if "schema" in query:
+            schema = query["schema"][-1]
+            if not _SCHEMA_NAME.fullmatch(schema):
+                raise InvalidStoreAddress(
+                    f"The schema name {schema!r} in {shown_url} is not one ctrack uses: "
+                    "letters, digits and underscores, starting with a letter or underscore, "
+                    "at most 63 characters."
+                )
         env = [
             ("PERSISTENCE_MODULE", "eventsourcing.postgres"),
             ("POSTGRES_DBNAME", dbname),
             ("POSTGRES_HOST", parts.hostname or "127.0.0.1"),
-            ("POSTGRES_PORT", str(parts.port or 5432)),
+            ("POSTGRES_PORT", str(port or 5432)),
             ("POSTGRES_USER", unquote(parts.username or "postgres")),
             ("POSTGRES_PASSWORD", unquote(parts.password or "")),
             ("POSTGRES_CONNECT_TIMEOUT", "5"),
         ]
         if "schema" in query:
-            env.append(("POSTGRES_SCHEMA", query["schema"][0]))
-        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-        return cls(kind="postgres", location=shown, env=tuple(env))
+            env.append(("POSTGRES_SCHEMA", query["schema"][-1]))
+        return cls(kind="postgres", location=shown_url, env=tuple(env))
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
@@ -139,3 +193,78 @@ class StoreConfig:
     @property
     def schema(self) -> str | None:
         return self.as_env().get("POSTGRES_SCHEMA")
+
+
+_FULL = ("database or disk is full", "no space left on device", "disk full", "file too large")
+_DENIED = (
+    "readonly database",
+    "read-only",
+    "permission denied",
+    "unable to open database file",
+    "access permission",
+    "authentication failed",
+)
+_BUSY = ("database is locked", "database table is locked", "deadlock detected")
+_GONE = (
+    "connection refused",
+    "server closed the connection",
+    "terminating connection",
+    "connection is closed",
+    "the connection is lost",
+    "could not connect",
+    "connection failed",
+    "consuming input failed",
+    "timeout expired",
+)
+_CORRUPT = ("file is not a database", "database disk image is malformed")
+
+
+def store_trouble(error: BaseException, location: str) -> CommissioningError | None:
+    """The store or environment trouble behind a library or driver error, as a sentence
+    a user can act on (exit 1; a busy store is a conflict worth retrying, exit 3); None
+    when the error is not the store's."""
+    import sqlite3
+
+    from commission_tracker.aggregates.errors import ConcurrentChange
+
+    if isinstance(error, StoreTrouble):
+        return error
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 5:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    text = " ".join(" ".join(str(e).split()) for e in chain).lower()
+    from_store = any(
+        isinstance(e, sqlite3.Error | OSError)
+        or type(e).__module__.startswith(("psycopg", "eventsourcing"))
+        for e in chain
+    )
+    if not from_store:
+        return None
+    detail = " ".join(str(error).split())[:200].rstrip(".") or type(error).__name__
+    if any(word in text for word in _FULL):
+        return StoreError(
+            f"The disk holding the store {location} is full ({detail}); nothing more was "
+            "written. Free some space and try again."
+        )
+    if any(word in text for word in _DENIED):
+        return StoreError(
+            f"ctrack may not use the store {location} ({detail}); check the file's (or the "
+            "database role's) permissions."
+        )
+    if any(word in text for word in _BUSY):
+        return ConcurrentChange(
+            f"The store {location} is busy with another process's work ({detail}); try again."
+        )
+    if any(word in text for word in _CORRUPT):
+        return StoreError(
+            f"The store {location} is not a ctrack store or is damaged ({detail}); restore it "
+            "from a backup or name another with --store."
+        )
+    if any(word in text for word in _GONE):
+        return StoreError(
+            f"The connection to the store {location} failed ({detail}); check that the "
+            "server is running and reachable, then try again."
+        )
+    return StoreError(f"The store {location} could not be used ({detail}).")

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import functools
 import gc
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -410,6 +411,14 @@ def _list_arguments(sub: Parser) -> None:
 
 def _import_arguments(sub: Parser) -> None:
     sub.add_argument("file", help="JSON Lines file, or - for standard input")
+    sub.add_argument(
+        "--keep-recorded-at",
+        action="store_true",
+        dest="keep_recorded_at",
+        help="migrating history from another system: keep each line's recorded_at (never "
+        "later than now) and recorded_by; each exercise so migrated gains a fact saying "
+        "which facts were migrated, by whom and when",
+    )
     _add_json(sub)
 
 
@@ -612,12 +621,13 @@ def _list(args: argparse.Namespace, tracker: Tracker) -> int:
 
 
 def _import(args: argparse.Namespace, tracker: Tracker) -> int:
+    keep = args.keep_recorded_at
     if args.file == "-":
-        result = tracker.import_commands(sys.stdin, source="standard input")
+        result = tracker.import_commands(sys.stdin, source="standard input", keep_recorded_at=keep)
     else:
         try:
             with open(args.file, encoding="utf-8") as lines:
-                result = tracker.import_commands(lines, source=args.file)
+                result = tracker.import_commands(lines, source=args.file, keep_recorded_at=keep)
         except OSError as error:
             raise UsageError(f"Cannot read {args.file}: {error.strerror}.") from None
         except UnicodeDecodeError:
@@ -740,8 +750,40 @@ garbage collector on for them (their bulk paths still pause it where it only cos
 see ``commission_tracker.collector``)."""
 
 
+DEBUG_ENV = "CTRACK_DEBUG"
+"""Set to 1 to see the traceback behind an unexpected error (for a bug report)."""
+
+READS_VIEWS = {"list", "flags", "compliance", "involvement", "deadlines", "evaluate", "replay"}
+"""Reading verbs answered from the views: they name any damaged exercise they leave out."""
+
+
+def _say(sentence: object) -> None:
+    """Print ``ctrack: sentence`` to stderr, whatever characters the sentence holds."""
+    text = str(sentence).encode("utf-8", "backslashreplace").decode("utf-8")
+    stream = sys.stderr
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    print(f"ctrack: {text}".encode(encoding, "replace").decode(encoding), file=stream)
+
+
+def _notes(args: argparse.Namespace, tracker: Tracker) -> None:
+    """After a command: what succeeded only in part, and what the answer leaves out."""
+    for warning in tracker.warnings:
+        _say(warning)
+    if args.verb in READS_VIEWS:
+        for damage in tracker.damaged():
+            where = f"fact #{damage['sequence']}" if damage["sequence"] else "its history"
+            _say(
+                f"Exercise {damage['reference']} is damaged ({where}: {damage['problem']}) "
+                "and is left out of this answer; see 'ctrack show "
+                f"{damage['reference']}'."
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``ctrack``: exits 0 done, 1 store or environment trouble, 2 invalid input, 3 a
+    conflict worth retrying (README, "When things go wrong"); never a traceback."""
     parser = build_parser()
+    store: StoreConfig | None = None
     try:
         args = parser.parse_args(argv)
         if args.verb in LONG_RUNNING:
@@ -749,29 +791,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         clock = Clock.from_option(args.today)
         store = StoreConfig.from_option(args.store)
         with Tracker(store, clock=clock, user=args.by) as tracker:
-            return run(args, tracker)
+            code = run(args, tracker)
+            _notes(args, tracker)
+            return code
     except CommissioningError as error:
-        print(f"ctrack: {error}", file=sys.stderr)
+        _say(error)
         return error.exit_code
     except BrokenPipeError:
         return EXIT_OK
+    except KeyboardInterrupt:
+        _say("Interrupted; a fact is recorded whole or not at all.")
+        return 130
     except Exception as error:
-        # The last line of defence: a store that cannot be used is one sentence, exit 1.
-        import sqlite3
+        # The last line of defence: store trouble is one sentence, exit 1 (or 3 when the
+        # store is busy); anything else is a bug, still one sentence and exit 1.
+        from commission_tracker.application.store import store_trouble
 
-        from eventsourcing.persistence import PersistenceError
-
-        if isinstance(error, PersistenceError | sqlite3.Error) or (
-            type(error).__module__.startswith("psycopg")
-        ):
-            detail = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
-            print(
-                f"ctrack: The store could not be used ({detail.rstrip('.')}); "
-                "check --store and try again.",
-                file=sys.stderr,
-            )
-            return EXIT_FAILED
-        raise
+        trouble = store_trouble(error, store.location if store else "named")
+        if trouble is not None:
+            _say(trouble)
+            return trouble.exit_code
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        detail = " ".join(str(error).split())[:200]
+        _say(
+            f"The command stopped on an unexpected error ({type(error).__name__}"
+            f"{': ' + detail if detail else ''}); a fact is recorded whole or not at all. "
+            f"Please report it (set {DEBUG_ENV}=1 to see the details)."
+        )
+        return EXIT_TROUBLE
 
 
 def console() -> int:

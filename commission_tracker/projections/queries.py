@@ -435,3 +435,15 @@ def dashboard(views: CommissioningViews, today: date, within: int = 30) -> dict[
         "at_risk": sum(1 for f in flagged if f["status"] == "at-risk"),
         "deadlines": len(deadlines(views, today, within)),
     }
+
+
+def damaged(views: CommissioningViews) -> list[dict[str, Any]]:
+    """The exercises whose history cannot be read or checked: ``reference``, ``sequence``
+    (the fact, when known) and ``problem``; they have no other rows in the views."""
+    rows = views.query(
+        "SELECT reference, sequence, problem FROM {p}ct_damaged ORDER BY reference", ()
+    )
+    return [
+        {"reference": r["reference"], "sequence": r["sequence"], "problem": r["problem"]}
+        for r in rows
+    ]

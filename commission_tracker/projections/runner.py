@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Tracking
-from eventsourcing.utils import resolve_topic
 
+from commission_tracker.aggregates.errors import StoreTrouble
+from commission_tracker.aggregates.folding import fold_log, problem_of, reference_in
 from commission_tracker.aggregates.identity import as_uuid
 from commission_tracker.application.infrastructure import APPLICATION_NAME
 from commission_tracker.collector import collector_paused
@@ -124,22 +125,30 @@ def _chunks(
 def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
     from commission_tracker.projections.projection import rows_for
 
-    return rows_for(exercise), exercise.version
+    try:
+        return rows_for(exercise), exercise.version
+    except Exception as error:  # a rule that fails marks this exercise, not the store
+        sequence, problem = problem_of(error)
+        return (
+            ExerciseRows.damaged(str(exercise.id), exercise.reference, sequence, problem),
+            exercise.version,
+        )
 
 
 def rows_from_log(
     mapper: PydanticMapper, ident: UUID, log: list[StoredRow]
 ) -> tuple[ExerciseRows, int]:
-    """An exercise's rows (and its number of events) from its stored events, in order."""
+    """An exercise's rows (and its number of events) from its stored events, in order;
+    the rows of a damaged exercise when they cannot be read or checked."""
     from commission_tracker.projections.projection import rows_for
 
-    exercise: CommissioningExercise | None = None
-    for version, topic, state in log:
-        cls = resolve_topic(topic)
-        exercise = mapper.exercise_event(cls, ident, version, state).mutate(exercise)
-    if exercise is None:  # pragma: no cover - a log always starts with its opening
-        raise ValueError(f"Exercise {ident} has no events.")
-    return rows_for(exercise), exercise.version
+    try:
+        exercise = fold_log(mapper, ident, log)
+        return rows_for(exercise), exercise.version
+    except Exception as error:
+        sequence, problem = problem_of(error)
+        reference = (reference_in(log[0][2]) if log else None) or str(ident)
+        return ExerciseRows.damaged(str(ident), reference, sequence, problem), len(log)
 
 
 class Projector:
@@ -196,6 +205,15 @@ class Projector:
     def _load(self, ident: UUID, version: int) -> Any:
         return self.app.get_exercise(ident, version)
 
+    def _rows_of_id(self, ident: UUID) -> tuple[ExerciseRows, int]:
+        """The rows of exercise ``ident`` from its whole stored log (the rows of a damaged
+        exercise when it cannot be read or checked)."""
+        log = [
+            (stored.originator_version, stored.topic, stored.state)
+            for stored in self.recorder.select_events(ident)
+        ]
+        return rows_from_log(cast("PydanticMapper", self.app.mapper), ident, log)
+
     def position(self) -> int:
         """The position of the last event reflected in the views (0 if none)."""
         return self.views.max_tracking_id(self.application_name) or 0  # type: ignore[attr-defined]
@@ -217,18 +235,27 @@ class Projector:
         if last - position >= BATCH_THRESHOLD:
             # A large backlog: refresh each exercise it touches once, from its whole log.
             touched = {n.originator_id for n in self._notifications(position + 1) if n.id <= last}
-            loaded = map(self.app.get_exercise, sorted(touched, key=str))
-            return self._refresh(map(_rows_and_events, loaded), upto=last, since=position)
+            refreshed = map(self._rows_of_id, sorted(touched, key=str))
+            return self._refresh(refreshed, upto=last, since=position)
         processed = 0
         for notification in self._notifications(position + 1):
-            domain_event = self.app.mapper.to_domain_event(notification)
+            tracking = Tracking(self.application_name, notification.id)
+            guard: dict[str, Any] = {
+                "while_meta": (REBUILDING, None),
+                "while_position": (self.application_name, position),
+            }
             try:
-                self.projection.process_event(
-                    domain_event,
-                    Tracking(self.application_name, notification.id),
-                    while_meta=(REBUILDING, None),
-                    while_position=(self.application_name, position),
-                )
+                try:
+                    domain_event = self.app.mapper.to_domain_event(notification)
+                    self.projection.process_event(domain_event, tracking, **guard)
+                except Superseded:
+                    raise
+                except Exception:
+                    # This exercise cannot be read or checked: its rows say so, the
+                    # position moves on, and every other exercise is unaffected.
+                    self._forget()
+                    damaged, _ = self._rows_of_id(notification.originator_id)
+                    self.views.replace([damaged], tracking, **guard)
             except Superseded:
                 # Another process has processed this position, or started a rebuild: the
                 # views are its to bring up to date.
@@ -268,7 +295,7 @@ class Projector:
             # mark (an older ctrack) tracked a later position meanwhile. Start again.
             self._restarts += 1
             if self._restarts > MAX_RESTARTS:
-                raise RuntimeError(
+                raise StoreTrouble(
                     "The views could not be rebuilt: another process keeps changing them. "
                     "Stop other ctrack processes on this store and run `ctrack replay --restart`."
                 )

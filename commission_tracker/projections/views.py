@@ -90,11 +90,15 @@ and small so that listing them reads little: the day from which each is flagged,
 ``flags --json`` document, pre-rendered, in parts: before the status; the status and
 message (while pending, the breach ones); the at-risk ones while pending; after them."""
 
-PROJECTION_VERSION = "2"
+DAMAGE_COLUMNS = ("exercise_id", "reference", "sequence", "problem")
+"""``ct_damaged``: exercises whose history cannot be read or checked (which fact, why);
+such an exercise has no other rows, and every other exercise is unaffected."""
+
+PROJECTION_VERSION = "3"
 """Bump when the rows a fact produces change (new rule, new column, a change to
 ``projection``): views of an older version are rebuilt."""
 
-VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks", "ct_flags")
+VIEW_TABLES = ("ct_exercises", "ct_involvement", "ct_checks", "ct_flags", "ct_damaged")
 VIEW_WRITERS_LOCK = 770_2026_014
 """PostgreSQL advisory lock key taken by every view-writing transaction."""
 
@@ -169,8 +173,14 @@ CREATE_STATEMENTS = (
     "CREATE INDEX IF NOT EXISTS ct_checks_reference ON {p}ct_checks (reference)",
     "CREATE INDEX IF NOT EXISTS ct_involvement_reference ON {p}ct_involvement (reference)",
     "CREATE INDEX IF NOT EXISTS ct_flags_order ON {p}ct_flags (reference, ordinal, flag_from)",
+    """CREATE TABLE IF NOT EXISTS {p}ct_damaged (
+        exercise_id TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        sequence INTEGER,
+        problem TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ct_damaged_reference ON {p}ct_damaged (reference)",
 )
-SCHEMA_MARKER = "ct_flags_order"
+SCHEMA_MARKER = "ct_damaged_reference"
 """The index created last: without it, the views (or some, made by an older version)
 need creating."""
 
@@ -183,21 +193,30 @@ class Superseded(Exception):
 class ExerciseRows:
     """Every view row of one exercise, as tuples in the column orders above."""
 
-    __slots__ = ("checks", "exercise", "exercise_id", "flags", "involvement")
+    __slots__ = ("checks", "damage", "exercise", "exercise_id", "flags", "involvement")
 
     def __init__(
         self,
         exercise_id: str,
-        exercise: tuple[Any, ...],
+        exercise: tuple[Any, ...] | None,
         involvement: list[tuple[Any, ...]],
         checks: list[tuple[Any, ...]],
         flags: list[tuple[Any, ...]] | None = None,
+        damage: tuple[Any, ...] | None = None,
     ) -> None:
         self.exercise_id = exercise_id
         self.exercise = exercise
         self.involvement = involvement
         self.checks = checks
         self.flags = flags or []
+        self.damage = damage
+
+    @classmethod
+    def damaged(
+        cls, exercise_id: str, reference: str, sequence: int | None, problem: str
+    ) -> ExerciseRows:
+        """The rows of an exercise that cannot be read or checked: only its damage."""
+        return cls(exercise_id, None, [], [], [], (exercise_id, reference, sequence, problem))
 
 
 class CommissioningViews:
@@ -300,7 +319,10 @@ class CommissioningViews:
                 self._executemany(
                     c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
                 )
-            self._insert_rows(c, "ct_exercises", EXERCISE_COLUMNS, [r.exercise for r in rows])
+            self._insert_rows(
+                c, "ct_exercises", EXERCISE_COLUMNS, [r.exercise for r in rows if r.exercise]
+            )
+            self._insert_rows(c, "ct_damaged", DAMAGE_COLUMNS, [r.damage for r in rows if r.damage])
             self._insert_rows(
                 c, "ct_involvement", INVOLVEMENT_COLUMNS, [x for r in rows for x in r.involvement]
             )
