@@ -8,7 +8,7 @@ pydantic), so the command line can check dates before loading the domain.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,8 @@ def check_value(value: Any, what: str) -> None:
     """Check one field's value (or each item of a tuple or list) against the bounds."""
     if isinstance(value, str):
         check_text(value, what)
+    elif isinstance(value, datetime):
+        check_date(value.date(), what)
     elif isinstance(value, date):
         check_date(value, what)
     elif isinstance(value, bool):

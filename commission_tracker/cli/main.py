@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from commission_tracker.aggregates.bounds import MAX_COUNT
 from commission_tracker.aggregates.errors import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -72,12 +73,19 @@ def _moment(text: str) -> Any:
 
 
 def _count(text: str) -> int:
+    shown = text if len(text) <= 20 else text[:17] + "..."
     try:
-        value = int(text)
+        value = int(text) if len(text.strip()) <= 20 else None
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number.") from None
+        value = None
+    if value is None and text.strip().lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"{shown} is too large; at most {MAX_COUNT:,}.")
+    if value is None:
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number.")
     if value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' cannot be negative.")
+        raise argparse.ArgumentTypeError(f"'{shown}' cannot be negative.")
+    if value > MAX_COUNT:
+        raise argparse.ArgumentTypeError(f"{shown} is too large; at most {MAX_COUNT:,}.")
     return value
 
 

@@ -341,7 +341,7 @@ def involvement(views: CommissioningViews, *, by: str = "exercise") -> dict[str,
 def deadlines(views: CommissioningViews, today: date, within: int) -> list[dict[str, Any]]:
     """Pending checks whose last compliant day falls within ``within`` days (or has passed
     while the exercise is open), soonest first."""
-    until = today + timedelta(days=within)
+    until = today + timedelta(days=max(0, min(within, (date.max - today).days)))
     rows = views.query(
         CHECK_SELECT
         + " WHERE c.status IS NULL AND c.due <= ? AND e.status = 'open'"

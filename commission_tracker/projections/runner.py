@@ -205,6 +205,15 @@ class Projector:
     def _load(self, ident: UUID, version: int) -> Any:
         return self.app.get_exercise(ident, version)
 
+    def _rows_of_loaded(self, ident: UUID) -> tuple[ExerciseRows, int]:
+        """The rows of exercise ``ident`` as the store's repository loads it; if it cannot
+        be loaded, the rows that name its damage."""
+        try:
+            exercise = self.app.get_exercise(ident)
+        except Exception:
+            return self._rows_of_id(ident)
+        return _rows_and_events(exercise)
+
     def _rows_of_id(self, ident: UUID) -> tuple[ExerciseRows, int]:
         """The rows of exercise ``ident`` from its whole stored log (the rows of a damaged
         exercise when it cannot be read or checked)."""
@@ -235,7 +244,7 @@ class Projector:
         if last - position >= BATCH_THRESHOLD:
             # A large backlog: refresh each exercise it touches once, from its whole log.
             touched = {n.originator_id for n in self._notifications(position + 1) if n.id <= last}
-            refreshed = map(self._rows_of_id, sorted(touched, key=str))
+            refreshed = map(self._rows_of_loaded, sorted(touched, key=str))
             return self._refresh(refreshed, upto=last, since=position)
         processed = 0
         for notification in self._notifications(position + 1):

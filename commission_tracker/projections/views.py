@@ -180,9 +180,10 @@ CREATE_STATEMENTS = (
         problem TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ct_damaged_reference ON {p}ct_damaged (reference)",
 )
-SCHEMA_MARKER = "ct_damaged_reference"
-"""The index created last: without it, the views (or some, made by an older version)
-need creating."""
+SCHEMA_MARKERS = ("ct_flags_order", "ct_damaged_reference")
+"""The last index made on each table added since the first version: without all of them,
+the views (or some, made by an older version) need creating."""
+SCHEMA_MARKER = SCHEMA_MARKERS[-1]
 
 
 class Superseded(Exception):
@@ -398,11 +399,12 @@ class SQLiteCommissioningViews(CommissioningViews, SQLiteTrackingRecorder):
         c.execute("UPDATE ct_meta SET value = value WHERE 0")
 
     def _views_exist(self) -> bool:
+        marks = ", ".join("?" for _ in SCHEMA_MARKERS)
         found = self.query(
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type='index' AND name=?",
-            (SCHEMA_MARKER,),
+            f"SELECT COUNT(*) AS n FROM sqlite_master WHERE type='index' AND name IN ({marks})",
+            SCHEMA_MARKERS,
         )
-        return bool(found[0]["n"])
+        return int(found[0]["n"]) == len(SCHEMA_MARKERS)
 
     def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         c.sqlite_cursor.executemany(statement, rows)

@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.postgres import PostgresTrackingRecorder
 
 from commission_tracker.projections.views import (
-    SCHEMA_MARKER,
+    SCHEMA_MARKERS,
     VIEW_WRITERS_LOCK,
     CommissioningViews,
 )
@@ -25,8 +25,9 @@ class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
 
     def _views_exist(self) -> bool:
         found = self.query(
-            "SELECT to_regclass(%s) IS NOT NULL AS present",
-            (f'"{self.datastore.schema}".{SCHEMA_MARKER}',),
+            "SELECT bool_and(to_regclass(name) IS NOT NULL) AS present "
+            "FROM unnest(%s::text[]) AS name",
+            ([f'"{self.datastore.schema}".{marker}' for marker in SCHEMA_MARKERS],),
         )
         return bool(found[0]["present"])
 
