@@ -190,10 +190,9 @@ class Story:
         return closes
 
     def bids(self, on: date, *bidders: tuple[str, str, int]) -> None:
-        """Bids received (each also shows as the bidder's involvement in the do phase)."""
+        """Bids received (a VCS organisation's bid counts as its involvement by itself)."""
         for bidder, sector, value in bidders:
             self.record("bid", on, bidder=bidder, sector=sector, value=value)
-            self.involve(on, bidder, sector, "bid")
 
     def award(
         self,
@@ -224,13 +223,22 @@ class Story:
         for bidder in bidders:
             self.record("bidder-feedback", on, bidder=bidder)
 
-    def monitor(self, on: date, requirements: str, *, reports: int, indicators: int) -> None:
+    def monitor(
+        self,
+        on: date,
+        requirements: str,
+        *,
+        reports: int,
+        indicators: int,
+        provider: str | None = None,
+    ) -> None:
         self.record(
             "monitoring",
             on,
             requirements=requirements,
             reports_per_year=reports,
             indicators=indicators,
+            provider=provider,
         )
 
     def moment(self, on: date, late: int) -> datetime:
@@ -299,7 +307,8 @@ def glos_carers_support(demo: Demo) -> None:
     """A model exercise: co-designed with carers, proportionate, every bidder told.
 
     Intended: consultation-length, consultation-feedback, timetable-published,
-    pqq-proportionate, bidder-feedback, funding-term and monitoring all compliant.
+    pqq-proportionate, bidder-feedback and monitoring all compliant (funding-term is
+    not-applicable: the Gloucestershire Code makes no multi-year funding commitment).
     """
     opened = demo.ago(months=24)
     ex = demo.open(
@@ -398,8 +407,10 @@ def glos_carers_support(demo: Demo) -> None:
 def glos_befriending_grants(demo: Demo) -> None:
     """A rushed grant round: 8 weeks to apply, one-year grants, feedback only to winners.
 
-    Intended: funding-lead-time breach (no reason), funding-term breach (1 year, no
-    reason), bidder-feedback breach for the two unsuccessful applicants.
+    Intended: funding-lead-time breach (no reason), bidder-feedback breach for the two
+    unsuccessful applicants. The one-year grants are no funding-term breach: the
+    Gloucestershire Code makes no multi-year commitment (not-applicable, saying so). Each
+    grantee's monitoring is judged against its own grant.
     """
     opened = demo.ago(months=9)
     ex = demo.open(
@@ -458,12 +469,14 @@ def glos_befriending_grants(demo: Demo) -> None:
         )
     # Only the successful applicants heard back.
     ex.feedback(after(awarded, weeks=1), *(provider for provider, _ in grants))
-    ex.monitor(
-        after(awarded, weeks=2),
-        "Six-monthly report: people befriended, volunteer hours, one case study.",
-        reports=2,
-        indicators=4,
-    )
+    for provider, _ in grants:
+        ex.monitor(
+            after(awarded, weeks=2),
+            "Six-monthly report: people befriended, volunteer hours, one case study.",
+            reports=2,
+            indicators=4,
+            provider=provider,
+        )
 
 
 def glos_information_and_advice(demo: Demo) -> None:
@@ -590,7 +603,7 @@ def glos_day_centres(demo: Demo) -> None:
         outcome="Recommend ending the day centre element early.",
     )
     ended = demo.ago(weeks=1)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=10),
         change="end",
@@ -603,6 +616,7 @@ def glos_day_centres(demo: Demo) -> None:
         demo.ago(weeks=7),
         to="Stroud Valleys Day Care Trust",
         effective=ended,
+        for_decisions=[decision],
         in_writing=True,
         rationale="Falling attendance and the county's community hubs strategy.",
     )
@@ -624,9 +638,10 @@ def glos_day_centres(demo: Demo) -> None:
 def glos_rural_youth_work(demo: Demo) -> None:
     """A three-year youth work grant, run well and closed at its planned end.
 
-    Intended: funding-lead-time compliant (over 3 months), funding-term compliant,
-    bidder-feedback compliant, notice of the planned end given in writing over 3 months
-    ahead (notice-period, notice-in-writing, notice-rationale compliant). Closed.
+    Intended: funding-lead-time compliant (over 3 months), funding-term not-applicable
+    (no Gloucestershire commitment), bidder-feedback compliant, notice of the planned end
+    given in writing over 3 months ahead (notice-period, notice-in-writing,
+    notice-rationale compliant). Closed.
     """
     opened = demo.ago(months=44)
     ex = demo.open(
@@ -758,7 +773,7 @@ def glos_community_transport(demo: Demo) -> None:
         summary="No passenger loses transport: hospital trips move to the NHS scheme.",
     )
     reduced = demo.ago(weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(months=4),
         change="reduce",
@@ -772,6 +787,7 @@ def glos_community_transport(demo: Demo) -> None:
         "to": "Forest Wheels Community Transport",
         "in_writing": True,
         "rationale": "Hospital transport now funded by the ICB; dial-a-ride continues.",
+        "for_decisions": [decision],
     }
     # The officer keyed the effective date a month early: it would read as short notice.
     mistyped = ex.record("notice", given, effective=before(reduced, months=1), late=1, **letter)
@@ -873,8 +889,9 @@ def glos_domestic_abuse_outreach(demo: Demo) -> None:
 def glos_household_support_grants(demo: Demo) -> None:
     """Government money confirmed late: a five-week round, one-year grants, both explained.
 
-    Intended: funding-lead-time justified (shorter_reason), funding-term justified
-    (term_reason), bidder-feedback compliant, monitoring compliant.
+    Intended: funding-lead-time justified (shorter_reason), bidder-feedback compliant,
+    monitoring compliant for each grantee; funding-term not-applicable (the Gloucestershire
+    Code makes no multi-year commitment; the one-year reason is still on record).
     """
     opened = demo.ago(months=5)
     ex = demo.open(
@@ -921,12 +938,14 @@ def glos_household_support_grants(demo: Demo) -> None:
             term_reason="The Household Support Fund is a one-year government grant.",
         )
     ex.feedback(after(awarded, days=2), *(name for name, _ in grants))
-    ex.monitor(
-        after(awarded, weeks=1),
-        "Quarterly households helped, by district, as the government asks.",
-        reports=4,
-        indicators=6,
-    )
+    for provider, _ in grants:
+        ex.monitor(
+            after(awarded, weeks=1),
+            "Quarterly households helped, by district, as the government asks.",
+            reports=4,
+            indicators=6,
+            provider=provider,
+        )
 
 
 def glos_welfare_rights(demo: Demo) -> None:
@@ -1191,6 +1210,7 @@ def leics_befriending_grants(demo: Demo) -> None:
         "Monthly return of 20 indicators, including wellbeing scores for every client.",
         reports=12,
         indicators=20,
+        provider="Hinckley Good Neighbours",
     )
     ex.advance(after(starts, months=4), "review")
     ex.involve(
@@ -1598,12 +1618,19 @@ def bexley_befriending(demo: Demo) -> None:
         "Agreed a timetable of actions to improve performance.",
     )
     ex.record(
+        "performance-discussed",
+        demo.ago(months=9),
+        provider="Bexley Befriending Network",
+        timetable_agreed=True,
+        summary="Six months to recover visits and recruit a volunteer coordinator.",
+    )
+    ex.record(
         "impact-assessed",
         demo.ago(months=5),
         summary="Current clients can move to the library service's befriending volunteers.",
     )
     ended = demo.ago(weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(months=4, weeks=2),
         change="end",
@@ -1619,7 +1646,7 @@ def bexley_befriending(demo: Demo) -> None:
         effective=ended,
         in_writing=True,
         rationale="Improvement plan targets for visits and volunteers not met after six months.",
-        improvement_timetable_agreed=True,
+        for_decisions=[decision],
     )
 
 
@@ -1755,7 +1782,7 @@ def bexley_refuge(demo: Demo) -> None:
         summary="All eleven residents placed in partner refuges; none without support.",
     )
     ended = demo.ago(weeks=3)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=6),
         change="end",
@@ -1768,6 +1795,7 @@ def bexley_refuge(demo: Demo) -> None:
         demo.ago(weeks=6),
         to="Crayford Refuge Trust",
         effective=ended,
+        for_decisions=[decision],
         in_writing=True,
         rationale="Residents' safety after the suspension of the provider's registration.",
         exceptional_circumstances="Registration suspended after a safeguarding "
@@ -1816,7 +1844,7 @@ def bexley_sidcup_day_centre(demo: Demo) -> None:
     )
     ex.advance(after(starts, months=6), "review")
     closing = demo.ahead(months=2, weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=8),
         change="end",
@@ -1830,6 +1858,7 @@ def bexley_sidcup_day_centre(demo: Demo) -> None:
         demo.ago(weeks=8),
         to="Sidcup Day Centre Association",
         effective=closing,
+        for_decisions=[decision],
         in_writing=False,
         rationale="Savings target; places consolidated at Bexleyheath (said at the meeting).",
         late=10,

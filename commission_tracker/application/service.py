@@ -74,6 +74,7 @@ COMMAND_METHODS: dict[str, str] = {
     "impact-assessed": "assess_impact",
     "decommission": "decide_decommission",
     "notice": "give_notice",
+    "performance-discussed": "discuss_performance",
     "review": "complete_review",
     "correct": "correct",
     "close": "close",

@@ -90,7 +90,7 @@ and small so that listing them reads little: the day from which each is flagged,
 ``flags --json`` document, pre-rendered, in parts: before the status; the status and
 message (while pending, the breach ones); the at-risk ones while pending; after them."""
 
-PROJECTION_VERSION = "2"
+PROJECTION_VERSION = "3"
 """Bump when the rows a fact produces change (new rule, new column, a change to
 ``projection``): views of an older version are rebuilt."""
 
