@@ -267,6 +267,9 @@ def test_checks_include_every_kind_of_verdict(verdicts: Counter[tuple[str, str, 
         ("BEX-097", "impact-assessment", "breach"),
         ("BEX-109", "notice-period", "at-risk"),
         ("BEX-130", "consultation-feedback", "compliant"),
+        ("GLO-105", "notice-period", "compliant"),
+        ("GLO-105", "improvement-timetable", "breach"),
+        ("GLO-105", "monitoring-proportionate", "compliant"),
     ],
 )
 def test_story_triggers_its_verdict(
@@ -285,3 +288,20 @@ def test_leicestershire_needs_no_notice_at_a_defined_end_date(
 ) -> None:
     assert not verdicts[("LEI-021", "notice-period", "breach")]
     assert not verdicts[("LEI-002", "notice-period", "breach")]
+
+
+def test_ending_a_private_lot_owes_no_compact_notice(
+    verdicts: Counter[tuple[str, str, str]],
+) -> None:
+    # GLO-105: the private lot's early end is not-applicable, never a pending breach.
+    assert not verdicts[("GLO-105", "notice-period", "breach")]
+    assert not verdicts[("GLO-105", "notice-period", "at-risk")]
+    assert not verdicts[("GLO-105", "impact-assessment", "breach")]
+    assert verdicts[("GLO-105", "impact-assessment", "not-applicable")] == 1
+
+
+def test_gloucestershire_makes_no_funding_term_commitment(
+    verdicts: Counter[tuple[str, str, str]],
+) -> None:
+    glos = {s for (code, rule, s) in verdicts if code.startswith("GLO-") and rule == "funding-term"}
+    assert glos == {"not-applicable"}

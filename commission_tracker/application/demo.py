@@ -686,6 +686,7 @@ def glos_rural_youth_work(demo: Demo) -> None:
         years=3,
         payment_terms="Quarterly in advance.",
     )
+    grant = ex.version
     ex.feedback(
         after(awarded, days=5), "Windrush Valley Youth Trust", "Forest Young People's Network"
     )
@@ -700,7 +701,8 @@ def glos_rural_youth_work(demo: Demo) -> None:
         "notice",
         before(ends, months=4),
         to="Windrush Valley Youth Trust",
-        effective=ends,
+        effective=after(ends, days=1),  # the first day without the grant
+        for_awards=[grant],
         in_writing=True,
         rationale="The grant ends as planned; youth work funding moves to the new "
         "district youth partnerships.",
@@ -1037,6 +1039,98 @@ def glos_welfare_rights(demo: Demo) -> None:
     )
 
 
+def glos_home_from_hospital(demo: Demo) -> None:
+    """Two providers, two endings: a private lot ended early, a VCS lot ended for poor
+    performance with no discussion of how to improve.
+
+    Intended: the private provider's early end owes no Compact notice (notice-period and
+    impact-assessment not-applicable: the commitment is to VCS organisations); the VCS
+    provider's letter of intention, given months before the formal decision and recorded
+    later naming it, is compliant notice (Gloucestershire 3.4.2, "notice of an intention");
+    improvement-timetable breach (3.4.3: no performance discussion recorded before the
+    decision); each provider's monitoring judged against its own lot.
+    """
+    opened = demo.ago(months=34)
+    ex = demo.open(
+        "GLO-{year}-105",
+        opened,
+        MARK,
+        title="Home from hospital support, two lots",
+        commissioner=GLOS,
+        service_area="adult social care",
+        value=380_000,
+        mechanism="contract",
+        regime="PA2023",
+        profile="gloucestershire",
+    )
+    ex.involve(
+        after(opened, weeks=2),
+        "Cotswold Home from Hospital",
+        "vcs",
+        "needs-evidence",
+        "Discharge data: a third of over-75s readmitted within 30 days without support.",
+    )
+    ex.advance(after(opened, months=2), "plan")
+    do = after(opened, months=4)
+    ex.advance(do, "do")
+    closes = ex.procure(do, tender_weeks=8, where="Gloucestershire Procurement Portal")
+    ex.bids(
+        before(closes, days=1),
+        ("Cotswold Home from Hospital", "vcs", 150_000),
+        ("CarePath Homecare Ltd", "private", 230_000),
+    )
+    awarded = after(closes, weeks=4)
+    starts = after(closes, weeks=8)
+    for provider, sector, value in (
+        ("Cotswold Home from Hospital", "vcs", 150_000),
+        ("CarePath Homecare Ltd", "private", 230_000),
+    ):
+        ex.award(awarded, provider, value, starts=starts, years=3, sector=sector)
+    ex.feedback(after(awarded, days=3), "Cotswold Home from Hospital", "CarePath Homecare Ltd")
+    for provider in ("Cotswold Home from Hospital", "CarePath Homecare Ltd"):
+        ex.monitor(
+            after(awarded, weeks=2),
+            "Quarterly discharges supported and readmissions within 30 days.",
+            reports=4,
+            indicators=6,
+            provider=provider,
+        )
+    ex.advance(after(starts, months=6), "review")
+    ex.record(
+        "impact-assessed",
+        demo.ago(months=4),
+        summary="Patients of both lots can move to the reablement team.",
+    )
+    ex.record(
+        "decommission",
+        demo.ago(weeks=6),
+        change="end",
+        effective=demo.ahead(weeks=4),
+        provider="CarePath Homecare Ltd",
+        reason="Lot 2 brought in-house with the reablement team.",
+    )
+    decision = ex.record(
+        "decommission",
+        demo.ago(months=3),
+        change="end",
+        effective=demo.ahead(weeks=3),
+        provider="Cotswold Home from Hospital",
+        poor_performance=True,
+        reason="Readmissions above target for three quarters.",
+    )
+    # The letter of intention went out before the cabinet decision; keyed in afterwards.
+    ex.record(
+        "notice",
+        demo.ago(months=5),
+        to="Cotswold Home from Hospital",
+        effective=demo.ahead(weeks=3),
+        in_writing=True,
+        rationale="Readmissions above target; the council intends to end lot 1.",
+        for_decisions=[decision],
+        late=60,
+    )
+
+
 def glos_vcs_infrastructure(demo: Demo) -> None:
     """Just opened: the VCS's own infrastructure body supplies the evidence.
 
@@ -1278,6 +1372,7 @@ def leics_day_services(demo: Demo) -> None:
         years=3,
         payment_terms="Monthly in arrears.",
     )
+    contract = ex.version
     ex.feedback(after(awarded, days=4), "Harborough Day Opportunities Trust", "Brightday Care Ltd")
     ex.monitor(
         after(awarded, weeks=3),
@@ -1301,7 +1396,8 @@ def leics_day_services(demo: Demo) -> None:
         "notice",
         before(ends, months=2),
         to="Harborough Day Opportunities Trust",
-        effective=ends,
+        effective=after(ends, days=1),  # the first day without the contract
+        for_awards=[contract],
         in_writing=True,
         rationale="The contract ends on its agreed end date and will not be extended.",
     )
@@ -2099,6 +2195,7 @@ STORIES: tuple[Callable[[Demo], None], ...] = (
     leics_carers_breaks,
     glos_vcs_infrastructure,
     pcc_restorative_justice,
+    glos_home_from_hospital,
 )
 """The stories, oldest exercise first (roughly), as a portfolio would have grown."""
 
