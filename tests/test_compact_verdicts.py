@@ -254,6 +254,11 @@ def test_a_notice_naming_nothing_says_its_match_was_inferred(ctrack: Ctrack) -> 
     assert "inferred to serve decision #3" in check["message"]
     assert "--for-decision" in check["message"]
     assert "inferred to serve decision #3" in check["evidence"][0]["detail"]
+    # The history shows what was inferred from what, beside the notice.
+    facts = ok(ctrack("history", REF, "--json")).json()
+    assert facts[3]["inferred"].startswith("inferred to serve decision #3: notice to the same")
+    assert "inferred" not in facts[2]
+    assert "[inferred to serve decision #3" in ok(ctrack("history", REF)).out
 
 
 def test_a_notice_naming_a_fact_that_is_not_a_decision_is_refused(
@@ -459,9 +464,13 @@ def test_vcs_bids_and_awards_count_as_involvement_once(run: Ctrack) -> None:
            "--on", "2026-01-25"))  # fmt: skip
     ok(run("bid", REF, "--bidder", "Acme Care Ltd", "--sector", "private", "--on", "2026-01-26"))
     award(run, "Leeds Mind", "vcs", "90000", "2026-03-01", "2029-02-28", "2026-02-10")
-    do = involvement(run)["exercises"][0]["phases"]["do"]
-    assert do["names"] == ["Leeds Mind"]
-    assert do["activities"] == 2  # its bid (recorded twice, counted once) and its award
+    ok(run("advance", REF, "review", "--on", "2026-02-20"))
+    ok(run("monitoring", REF, "--provider", "Leeds Mind", "--requirements", "Quarterly",
+           "--on", "2026-02-25"))  # fmt: skip
+    phases = involvement(run)["exercises"][0]["phases"]
+    assert phases["do"]["names"] == ["Leeds Mind"]
+    assert phases["do"]["activities"] == 2  # its bid (recorded twice, counted once), its award
+    assert phases["review"]["names"] == ["Leeds Mind"]  # it is monitored
 
 
 def test_vcs_before_the_do_phase_is_counted_per_cycle(ctrack: Ctrack) -> None:

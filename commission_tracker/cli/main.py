@@ -668,7 +668,10 @@ def _show(args: argparse.Namespace, tracker: Tracker) -> int:
 
 
 def _history(args: argparse.Namespace, tracker: Tracker) -> int:
-    output.history(tracker.history(args.reference), as_json=args.json)
+    facts = tracker.history(args.reference)
+    unnamed = any(getattr(fact, "names_what_it_serves", True) is False for fact in facts)
+    inferred = tracker.inferred_notices(args.reference) if unnamed else {}
+    output.history(facts, as_json=args.json, inferred=inferred)
     return EXIT_OK
 
 

@@ -117,10 +117,10 @@ def _name_key(name: str) -> str:
 
 
 def involvement_rows(exercise: CommissioningExercise) -> list[tuple[Any, ...]]:
-    """``ct_involvement`` rows: every ``involve`` fact, and every bid from and award to a
-    VCS organisation (activities ``bid`` and ``award``, in the phase and cycle of their
-    business date) that no ``involve`` fact of the same organisation, activity and cycle
-    already records."""
+    """``ct_involvement`` rows: every ``involve`` fact, and every bid from, award to and
+    monitoring set for a VCS organisation (activities ``bid``, ``award`` and ``monitoring``,
+    in the phase and cycle of their business date) that no ``involve`` fact of the same
+    organisation, activity and cycle already records."""
     ident = str(exercise.id)
     rows: list[tuple[Any, ...]] = []
     recorded: Counter[tuple[str, str, int]] = Counter()
@@ -146,6 +146,12 @@ def involvement_rows(exercise: CommissioningExercise) -> list[tuple[Any, ...]]:
             (award, award.provider, Activity.AWARD)
             for award in exercise.awards
             if award.sector is Sector.VCS
+        ),
+        *(
+            (monitoring, monitoring.provider, Activity.MONITORING)
+            for monitoring in exercise.monitoring
+            if monitoring.provider is not None
+            and exercise.sector_of(monitoring.provider) is Sector.VCS
         ),
     ]
     for fact, organisation, activity in sorted(taking_part, key=lambda item: item[0].sequence):
