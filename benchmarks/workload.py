@@ -201,6 +201,7 @@ class _Simulation:
         self.private = [f"{rng.choice(places)} {name}" for name in _PRIVATE]
         self.public = [f"{rng.choice(places)} {name}" for name in _PUBLIC]
         self.provider: str | None = None
+        self.provider_sector = "vcs"
         self.value = Decimal(0)
         self.award_value = Decimal(0)
         self.procured = False
@@ -384,6 +385,7 @@ class _Simulation:
                 facts["term_reason"] = "Pilot year while the needs assessment is refreshed."
             self.emit("award", **facts)
             self.provider, self.award_value = provider, Decimal(facts["value"])
+            self.provider_sector = sector
         for bidder, _sector in bidders:
             if rng.random() < 0.95:
                 late = rng.random() < 0.04  # past the ten working days
@@ -396,6 +398,7 @@ class _Simulation:
             if self.award_value >= 100_000:
                 reports, indicators = 12, 20
             facts = {"requirements": "Quarterly outcomes report and annual survey"}
+            facts["provider"] = self.provider
             facts["reports_per_year"] = rng.randint(1, reports)
             facts["indicators"] = rng.randint(min(3, indicators), indicators)
             if rng.random() < 0.1:
@@ -420,7 +423,11 @@ class _Simulation:
     def decommission(self) -> None:
         rng = self.rng
         provider = self.provider or self.rng.choice(self.vcs)
+        sector = self.provider_sector if self.provider else "vcs"
         poor = rng.random() < 0.25
+        if poor and rng.random() < 0.6:
+            self.emit("performance-discussed", provider=provider, timetable_agreed=True)
+            self.wait(1, 20)
         if rng.random() < 0.7:
             self.emit("impact-assessed", summary="Equality and community impact assessment.")
             self.wait(1, 20)
@@ -430,6 +437,7 @@ class _Simulation:
             "effective": self.day + rng.randint(60, 180),
             "reason": "Savings required by the medium-term financial plan.",
             "provider": provider,
+            "sector": sector,
             "poor_performance": poor,
         }
         if change == "reduce":
@@ -446,8 +454,6 @@ class _Simulation:
                 notice["rationale"] = "Set out in the cabinet report of the decision."
             if rng.random() < 0.08:
                 notice["exceptional_circumstances"] = "Safeguarding concerns."
-            if poor and rng.random() < 0.6:
-                notice["improvement_timetable_agreed"] = True
             self.emit("notice", **notice)
 
     # -- the whole exercise -----------------------------------------------------------

@@ -351,8 +351,14 @@ EVERY_FACT: list[tuple[str, dict[str, Any]]] = [
     ("assess_impact", {}),
     (
         "decide_decommission",
-        {"change": "end", "effective": LATER + timedelta(days=90), "reason": "budget"},
+        {
+            "change": "end",
+            "effective": LATER + timedelta(days=90),
+            "reason": "budget",
+            "provider": "Leeds Mind",
+        },
     ),
+    ("discuss_performance", {"provider": "Leeds Mind", "timetable_agreed": True}),
     (
         "give_notice",
         {"to": "Leeds Mind", "effective": LATER + timedelta(days=90), "in_writing": True},

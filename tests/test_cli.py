@@ -57,10 +57,13 @@ WALK: list[tuple[str, list[str], str]] = [
                     "2026-07-03"], "MonitoringSet"),
     ("advance", ["review", "--on", "2027-07-01"], "PhaseChanged"),
     ("impact-assessed", ["--summary", "limited", "--on", "2027-07-02"], "ImpactAssessed"),
+    ("performance-discussed", ["--provider", "Leeds Mind", "--timetable-agreed", "--on",
+                               "2027-07-02"], "PerformanceDiscussed"),
     ("decommission", ["--change", "reduce", "--effective", "2027-11-01", "--reason", "budget",
-                      "--new-value", "200000", "--on", "2027-07-03"], "DecommissionDecided"),
-    ("notice", ["--to", "Leeds Mind", "--effective", "2027-11-01", "--in-writing", "--on",
-                "2027-07-04"], "NoticeGiven"),
+                      "--provider", "Leeds Mind", "--new-value", "200000", "--on", "2027-07-03"],
+     "DecommissionDecided"),
+    ("notice", ["--to", "Leeds Mind", "--effective", "2027-11-01", "--in-writing",
+                "--for-decision", "18", "--on", "2027-07-04"], "NoticeGiven"),
     ("review", ["--outcome", "recommission", "--on", "2027-07-05"], "ReviewCompleted"),
     ("advance", ["analyse", "--on", "2027-07-06"], "PhaseChanged"),
     ("correct", ["6", "--reason", "timetable was a draft", "--on", "2027-07-07"],
@@ -305,7 +308,8 @@ def test_correcting_a_close_reopens_the_exercise(opened: str, ctrack: Ctrack) ->
 ISSUE_VERBS = [
     "open", "advance", "involve", "consult", "consultation-feedback", "funding-notified",
     "timetable", "pqq", "tender", "bid", "award", "bidder-feedback", "monitoring",
-    "impact-assessed", "decommission", "notice", "review", "correct", "close", "cancel",
+    "impact-assessed", "decommission", "notice", "performance-discussed", "review", "correct",
+    "close", "cancel",
     "show", "history", "list",
 ]  # fmt: skip
 

@@ -115,18 +115,17 @@ def test_grants_contracts_and_the_named_commissioners(exercises: list[dict[str, 
     assert "central" in {row["authority"] for row in exercises}
 
 
-def _vcs_phases(history: list[dict[str, Any]]) -> set[str]:
-    return {
-        fact["data"]["phase"]
-        for fact in history
-        if fact["type"] == "OrganisationInvolved" and fact["data"]["sector"] == "vcs"
-    }
-
-
 def test_vcs_involved_before_do_in_some_exercises_and_only_at_bidding_in_others(
-    histories: dict[str, list[dict[str, Any]]],
+    store: Path, histories: dict[str, list[dict[str, Any]]]
 ) -> None:
-    phases = {reference: _vcs_phases(history) for reference, history in histories.items()}
+    code, out, err = ctrack_quietly(
+        "--store", str(store), "--today", DEMO_TODAY, "involvement", "--json"
+    )
+    assert code == 0, err
+    phases = {
+        entry["exercise"]: {name for name, seen in entry["phases"].items() if seen["activities"]}
+        for entry in json.loads(out)["exercises"]
+    }
     co_designed = [ref for ref, seen in phases.items() if seen & BEFORE_DO]
     only_from_do = [ref for ref, seen in phases.items() if seen and not seen & BEFORE_DO]
     assert len(co_designed) >= len(histories) / 2
@@ -240,7 +239,7 @@ def test_checks_include_every_kind_of_verdict(verdicts: Counter[tuple[str, str, 
         ("GLO-031", "timetable-published", "compliant"),
         ("GLO-031", "pqq-proportionate", "compliant"),
         ("GLO-044", "funding-lead-time", "breach"),
-        ("GLO-044", "funding-term", "breach"),
+        ("GLO-044", "funding-term", "not-applicable"),
         ("GLO-044", "bidder-feedback", "breach"),
         ("GLO-052", "timetable-published", "breach"),
         ("GLO-052", "pqq-proportionate", "breach"),
@@ -250,7 +249,7 @@ def test_checks_include_every_kind_of_verdict(verdicts: Counter[tuple[str, str, 
         ("GLO-072", "notice-period", "compliant"),
         ("GLO-083", "notice-period", "at-risk"),
         ("GLO-090", "funding-lead-time", "justified"),
-        ("GLO-090", "funding-term", "justified"),
+        ("GLO-090", "funding-term", "not-applicable"),
         ("GICB-014", "consultation-length", "justified"),
         ("GICB-014", "consultation-feedback", "breach"),
         ("LEI-009", "consultation-length", "breach"),
@@ -268,6 +267,9 @@ def test_checks_include_every_kind_of_verdict(verdicts: Counter[tuple[str, str, 
         ("BEX-097", "impact-assessment", "breach"),
         ("BEX-109", "notice-period", "at-risk"),
         ("BEX-130", "consultation-feedback", "compliant"),
+        ("GLO-105", "notice-period", "compliant"),
+        ("GLO-105", "improvement-timetable", "breach"),
+        ("GLO-105", "monitoring-proportionate", "compliant"),
     ],
 )
 def test_story_triggers_its_verdict(
@@ -286,3 +288,20 @@ def test_leicestershire_needs_no_notice_at_a_defined_end_date(
 ) -> None:
     assert not verdicts[("LEI-021", "notice-period", "breach")]
     assert not verdicts[("LEI-002", "notice-period", "breach")]
+
+
+def test_ending_a_private_lot_owes_no_compact_notice(
+    verdicts: Counter[tuple[str, str, str]],
+) -> None:
+    # GLO-105: the private lot's early end is not-applicable, never a pending breach.
+    assert not verdicts[("GLO-105", "notice-period", "breach")]
+    assert not verdicts[("GLO-105", "notice-period", "at-risk")]
+    assert not verdicts[("GLO-105", "impact-assessment", "breach")]
+    assert verdicts[("GLO-105", "impact-assessment", "not-applicable")] == 1
+
+
+def test_gloucestershire_makes_no_funding_term_commitment(
+    verdicts: Counter[tuple[str, str, str]],
+) -> None:
+    glos = {s for (code, rule, s) in verdicts if code.startswith("GLO-") and rule == "funding-term"}
+    assert glos == {"not-applicable"}

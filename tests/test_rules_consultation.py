@@ -72,13 +72,14 @@ def test_published_feedback_is_compliant() -> None:
     ]
 
 
-def test_late_feedback_still_counts_but_says_it_was_late() -> None:
+def test_late_feedback_is_a_late_breach_never_made_compliant_by_arriving() -> None:
     ex = exercise()
     ex.consult(opens=OPENS, closes=date(2025, 4, 28), recorded_by=BY)
     ex.publish_consultation_feedback(on=date(2025, 9, 1), recorded_by=BY)
     check = one(checks("consultation-feedback", ex))
-    assert check.status is Status.COMPLIANT
-    assert "later than the 84 days expected" in check.message
+    assert check.status is Status.BREACH
+    assert "late, after 21 July 2025, the 84 days allowed" in check.message
+    assert check.figures["late_days"] == 42
 
 
 def test_unpublished_feedback_is_pending_then_at_risk_then_a_breach() -> None:

@@ -19,6 +19,7 @@ def with_decision() -> CommissioningExercise:
         effective=date(2026, 12, 31),
         reason="Budget reduction of 20%",
         new_value="80000",
+        all_vcs_providers=True,
         on=DECIDED,
         recorded_by=BY,
     )
@@ -29,7 +30,13 @@ def test_an_assessment_on_the_day_of_the_decision_is_in_time() -> None:
     ex = exercise("bexley")
     ex.assess_impact(on=DECIDED, summary="Equality impact assessment", recorded_by=BY)
     ex.decide_decommission(
-        change="end", effective=date(2026, 12, 31), reason="r", on=DECIDED, recorded_by=BY
+        change="end",
+        effective=date(2026, 12, 31),
+        reason="r",
+        provider="Bexley Befrienders",
+        sector="vcs",
+        on=DECIDED,
+        recorded_by=BY,
     )
     check = one(checks("impact-assessment", ex))
     assert check.status is Status.COMPLIANT
@@ -53,8 +60,25 @@ def test_an_assessment_after_the_decision_is_a_breach() -> None:
 def test_no_assessment_is_a_breach() -> None:
     check = one(checks("impact-assessment", with_decision()))
     assert check.status is Status.BREACH
-    assert check.subject == "decision #2 to reduce funding"
+    assert check.subject == "decision #2 to reduce funding to every current VCS provider"
 
 
 def test_no_decision_is_not_applicable() -> None:
     assert one(checks("impact-assessment", exercise())).status is Status.NOT_APPLICABLE
+
+
+def test_a_decision_about_a_private_provider_owes_no_impact_assessment() -> None:
+    # False breach before: the commitment is part of decommissioning a VCS service.
+    ex = exercise("bexley")
+    ex.decide_decommission(
+        change="end",
+        effective=date(2026, 12, 31),
+        reason="Contract ended",
+        provider="Acme Care Ltd",
+        sector="private",
+        on=DECIDED,
+        recorded_by=BY,
+    )
+    check = one(checks("impact-assessment", ex))
+    assert check.status is Status.NOT_APPLICABLE
+    assert "private-sector provider" in check.message

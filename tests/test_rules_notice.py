@@ -19,6 +19,7 @@ def decided(
         effective=effective,
         reason="The service is being recommissioned county-wide.",
         provider=kw.pop("provider", "Carers Glos"),
+        sector=kw.pop("sector", "vcs"),
         on=on,
         recorded_by=BY,
         **kw,
@@ -121,11 +122,13 @@ def exercise_with_award(profile: str) -> CommissioningExercise:
 
 
 def test_an_award_running_out_needs_notice_nationally_but_not_in_leicestershire() -> None:
-    # Nationally it is a live duty: due three months before the award ends.
+    # Nationally it is a live duty: due three months before funding stops. The award's
+    # --ends (31 March 2028) is its last funded day, so funding stops from 1 April 2028.
     live = one(checks("notice-period", exercise_with_award("national")), "award #")
     assert live.pending
-    assert live.due == date(2027, 12, 31)
-    assert status_on(live, date(2028, 1, 1)) is Status.BREACH
+    assert live.due == date(2028, 1, 1)
+    assert status_on(live, date(2028, 1, 1)) is Status.AT_RISK
+    assert status_on(live, date(2028, 1, 2)) is Status.BREACH
     assert "unless the award is renewed" in live.message
     # Compact Leicestershire exempts "a previously defined end date".
     exempt = one(checks("notice-period", exercise_with_award("leicestershire")), "award #")
@@ -179,7 +182,7 @@ def test_notice_is_measured_to_the_decided_date_when_funding_stops_earlier() -> 
     check = one(checks("notice-period", ex), "notice #")
     assert check.status is Status.BREACH
     assert check.figures["effective"] == "2027-01-31"
-    assert "funding stops on 31 January 2027" in check.message
+    assert "from 31 January 2027 (the day decision #2 takes effect" in check.message
 
 
 def test_no_notice_duty_yet_is_not_applicable() -> None:

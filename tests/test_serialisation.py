@@ -81,13 +81,18 @@ def every_kind_of_event() -> list[ev.ExerciseEvent]:
     exercise.set_monitoring(requirements="quarterly outcomes", reports_per_year=4, **later)
     exercise.assess_impact(summary="low", **later)
     exercise.decide_decommission(
-        change="reduce", effective=LATER + timedelta(days=100), reason="budget", **later
+        change="reduce",
+        effective=LATER + timedelta(days=100),
+        reason="budget",
+        provider="Carers Hub",
+        **later,
     )
     exercise.give_notice(
         to="Carers Hub", effective=LATER + timedelta(days=100), in_writing=True, **later
     )
     exercise.complete_review(outcome="recommission", **later)
     exercise.correct(corrects=15, reason="superseded", **later)
+    exercise.discuss_performance(provider="Carers Hub", timetable_agreed=True, **later)
     exercise.close(**later)
     exercise.record_migration(first=2, source="old.jsonl", **later)
     events = exercise.collect_events()
@@ -153,13 +158,14 @@ def test_stored_events_name_their_topic_not_their_module() -> None:
         assert "aggregates" not in stored.topic
 
 
-def test_only_the_opening_carries_a_class_version() -> None:
+def test_only_the_opening_and_the_decision_carry_a_class_version() -> None:
     transcoder = MsgpackTranscoder()
     for event in EVENTS:
         state = transcoder.decode(mapper().to_stored_event(event).state)
-        expected = 2 if isinstance(event, ev.ExerciseOpened) else None
+        expected = 2 if isinstance(event, ev.ExerciseOpened | ev.DecommissionDecided) else None
         assert state.get("class_version") == expected
     assert ev.ExerciseOpened.class_version == 2
+    assert ev.DecommissionDecided.class_version == 2
 
 
 def test_a_version_1_opening_is_upcast_by_the_mapper() -> None:
@@ -275,7 +281,11 @@ def test_new_events_are_plain_msgpack_without_extension_types() -> None:
     for event in EVENTS:
         state = msgpack.unpackb(mapper().to_stored_event(event).state, raw=False)
         assert not any(isinstance(v, msgpack.ExtType) for v in state.values())
-        assert all(isinstance(v, str | int | bool | None) for v in state.values()), state
+        assert all(
+            isinstance(v, str | int | bool | None)
+            or (isinstance(v, list) and all(isinstance(n, int) for n in v))
+            for v in state.values()
+        ), state
         assert "originator_id" not in state and "originator_version" not in state
 
 

@@ -250,7 +250,7 @@ class BidReceived(ExerciseEvent):
     value: Money | None = None
 
     def apply_to(self, exercise: CommissioningExercise) -> None:
-        exercise.bids[self.bidder.casefold()] = self
+        exercise.bids.append(self)
 
 
 class Awarded(ExerciseEvent):
@@ -275,14 +275,16 @@ class BidderFeedbackGiven(ExerciseEvent):
     bidder: OrganisationName
 
     def apply_to(self, exercise: CommissioningExercise) -> None:
-        exercise.bidder_feedback[self.bidder.casefold()] = self
+        exercise.bidder_feedback.append(self)
 
 
 class MonitoringSet(ExerciseEvent):
-    """Monitoring requirements were set for the funded service."""
+    """Monitoring requirements were set for the funded service (of ``provider``)."""
 
     TOPIC = TOPIC_PREFIX + "MonitoringSet"
     requirements: RequiredText
+    provider: OrganisationName | None = None
+    """The provider monitored; facts recorded before it existed name none."""
     reports_per_year: int | None = Field(default=None, ge=0)
     indicators: int | None = Field(default=None, ge=0)
     justification: str | None = None
@@ -302,22 +304,45 @@ class ImpactAssessed(ExerciseEvent):
 
 
 class DecommissionDecided(ExerciseEvent):
-    """A decision, made on ``on``, to reduce or end funding from ``effective``."""
+    """A decision, made on ``on``, to reduce or end funding from ``effective``.
+
+    ``effective`` is the first day without the funding (or with less of it). The decision
+    affects ``provider`` (of ``sector``), or, with ``all_vcs_providers``, every VCS
+    organisation funded at the time.
+    """
 
     TOPIC = TOPIC_PREFIX + "DecommissionDecided"
+    class_version = 2
+
     change: FundingChange
     effective: date
     reason: RequiredText
     provider: str | None = None
+    sector: Sector | None = None
+    """The provider's sector; ``None`` on facts recorded before it was asked for."""
+    all_vcs_providers: bool = False
     new_value: Money | None = None
     poor_performance: bool = False
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 let a decision name no provider, and then matched every organisation:
+        read as a decision affecting every VCS provider, as it was checked then."""
+        state["sector"] = None
+        state["all_vcs_providers"] = state.get("provider") is None
 
     def apply_to(self, exercise: CommissioningExercise) -> None:
         exercise.decisions.append(self)
 
 
 class NoticeGiven(ExerciseEvent):
-    """Notice of reducing or ending funding was given on ``on``, taking effect ``effective``."""
+    """Notice of reducing or ending funding was given on ``on``, taking effect ``effective``
+    (the first day without the funding, or with less of it).
+
+    ``for_decisions`` and ``for_awards`` name, by their numbers in the log, the decisions
+    and the awards running out that the notice gives notice of; a notice naming none (every
+    notice recorded before they existed) is matched by inference.
+    """
 
     TOPIC = TOPIC_PREFIX + "NoticeGiven"
     to: OrganisationName
@@ -326,9 +351,29 @@ class NoticeGiven(ExerciseEvent):
     rationale: str | None = None
     exceptional_circumstances: str | None = None
     improvement_timetable_agreed: bool = False
+    """Recorded on notices before ``PerformanceDiscussed`` existed; still read as evidence."""
+    for_decisions: tuple[int, ...] = ()
+    for_awards: tuple[int, ...] = ()
+
+    @property
+    def names_what_it_serves(self) -> bool:
+        return bool(self.for_decisions or self.for_awards)
 
     def apply_to(self, exercise: CommissioningExercise) -> None:
         exercise.notices.append(self)
+
+
+class PerformanceDiscussed(ExerciseEvent):
+    """Poor performance was discussed with ``provider`` and, with ``timetable_agreed``, a
+    timetable of actions to improve was agreed (seed 003 s.4; seed 004 3.4.3)."""
+
+    TOPIC = TOPIC_PREFIX + "PerformanceDiscussed"
+    provider: OrganisationName
+    timetable_agreed: bool = False
+    summary: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.performance_discussions.append(self)
 
 
 class ReviewCompleted(ExerciseEvent):
@@ -400,6 +445,7 @@ EVENT_TYPES: tuple[type[ExerciseEvent], ...] = (
     ImpactAssessed,
     DecommissionDecided,
     NoticeGiven,
+    PerformanceDiscussed,
     ReviewCompleted,
     EntryCorrected,
     ExerciseClosed,

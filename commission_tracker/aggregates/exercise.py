@@ -9,6 +9,7 @@ The state is plain data: the events themselves, filed by kind, which the rules r
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -34,6 +35,10 @@ from commission_tracker.aggregates.values import (
 )
 
 E = TypeVar("E", bound=ev.ExerciseEvent)
+
+
+def _same_name(first: str, second: str) -> bool:
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
 
 
 def validation_sentence(error: ValidationError) -> str:
@@ -88,13 +93,14 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         self.timetables: list[ev.TimetablePublished] = []
         self.pqqs: dict[str, ev.PQQIssued] = {}
         self.tenders: dict[str, ev.TenderPublished] = {}
-        self.bids: dict[str, ev.BidReceived] = {}
+        self.bids: list[ev.BidReceived] = []
         self.awards: list[ev.Awarded] = []
-        self.bidder_feedback: dict[str, ev.BidderFeedbackGiven] = {}
+        self.bidder_feedback: list[ev.BidderFeedbackGiven] = []
         self.monitoring: list[ev.MonitoringSet] = []
         self.impact_assessments: list[ev.ImpactAssessed] = []
         self.decisions: list[ev.DecommissionDecided] = []
         self.notices: list[ev.NoticeGiven] = []
+        self.performance_discussions: list[ev.PerformanceDiscussed] = []
         self.reviews: list[ev.ReviewCompleted] = []
 
     def withdraw(self, correction: ev.EntryCorrected) -> None:
@@ -133,6 +139,44 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
     @property
     def is_open(self) -> bool:
         return self.status is ExerciseStatus.OPEN
+
+    def phase_on(self, day: date) -> tuple[Phase, int]:
+        """The phase and cycle the exercise was in on business date ``day``: those set by
+        the last phase change (in the log's order) dated on or before it."""
+        phase, cycle = Phase.ANALYSE, 1
+        for change in self.phase_changes:
+            if change.on <= day:
+                phase, cycle = change.to_phase, change.cycle
+        return phase, cycle
+
+    def fact(self, sequence: int) -> ev.ExerciseEvent | None:
+        """Fact number ``sequence``, unless it is withdrawn or there is none."""
+        if not 1 <= sequence <= len(self.log) or sequence in self.withdrawn:
+            return None
+        return self.log[sequence - 1]
+
+    def sector_of(self, organisation: str | None) -> Sector | None:
+        """The sector the exercise's facts give ``organisation``, if any fact names it."""
+        if organisation is None:
+            return None
+        key = " ".join(organisation.split()).casefold()
+
+        def same(name: str | None) -> bool:
+            return name is not None and " ".join(name.split()).casefold() == key
+
+        for award in reversed(self.awards):
+            if same(award.provider):
+                return award.sector
+        for bid in reversed(self.bids):
+            if same(bid.bidder):
+                return bid.sector
+        for involvement in reversed(self.involvements):
+            if same(involvement.organisation):
+                return involvement.sector
+        for decision in reversed(self.decisions):
+            if same(decision.provider) and decision.sector is not None:
+                return decision.sector
+        return None
 
     def summary(self) -> dict[str, Any]:
         """The exercise's headline facts, as JSON-ready values (``show --json``)."""
@@ -292,14 +336,16 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         note: str | None = None,
         **extra: Any,
     ) -> None:
-        """Record that an organisation took part (in the current phase unless told)."""
+        """Record that an organisation took part: in the phase (and cycle) the exercise was
+        in on the business date ``on``, unless ``phase`` is given."""
+        on_phase, on_cycle = self.phase_on(on)
         self._record(
             ev.OrganisationInvolved,
             organisation=organisation,
             sector=sector,
             activity=activity,
-            phase=phase if phase is not None else self.phase,
-            cycle=self.cycle,
+            phase=phase if phase is not None else on_phase,
+            cycle=on_cycle,
             note=note,
             on=on,
             recorded_by=recorded_by,
@@ -554,11 +600,28 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         reports_per_year: int | None = None,
         indicators: int | None = None,
         justification: str | None = None,
+        provider: str | None = None,
         **extra: Any,
     ) -> None:
+        """Record monitoring set for ``provider``'s funded service; naming the provider is
+        needed when the exercise funds more than one (proportion is to its funding)."""
+        self._check_open()
+        if provider is None:
+            funded = {
+                " ".join(a.provider.split()).casefold(): a.provider
+                for a in self.awards
+                if a.on <= on
+            }
+            if len(funded) > 1:
+                raise InvalidFact(
+                    f"Exercise {self.reference} funds {len(funded)} providers "
+                    f"({', '.join(sorted(funded.values()))}); name the one monitored with "
+                    "--provider."
+                )
         self._record(
             ev.MonitoringSet,
             requirements=requirements,
+            provider=provider,
             reports_per_year=reports_per_year,
             indicators=indicators,
             justification=justification,
@@ -581,23 +644,53 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         on: date,
         recorded_by: str,
         provider: str | None = None,
+        sector: Sector | str | None = None,
+        all_vcs_providers: bool = False,
         new_value: Decimal | str | None = None,
         poor_performance: bool = False,
         **extra: Any,
     ) -> None:
-        """Record a decision to reduce or end funding from ``effective``."""
+        """Record a decision to reduce or end funding from ``effective`` (the first day
+        without it, or with less), affecting ``provider`` or every current VCS provider."""
+        self._check_open()
         self._check_order(
             on,
             effective,
             f"Funding can only be reduced or ended after the decision to do so "
             f"({effective.isoformat()} is not after {on.isoformat()}).",
         )
+        if provider is not None and not provider.strip():
+            provider = None
+        if provider is None and not all_vcs_providers:
+            raise InvalidFact(
+                "Say whom the decision affects: name the provider with --provider, or give "
+                "--all-vcs-providers if it affects every current VCS provider."
+            )
+        if provider is not None and all_vcs_providers:
+            raise InvalidFact(
+                "A decision affects either the provider named with --provider or every "
+                "current VCS provider (--all-vcs-providers), not both."
+            )
+        if provider is not None and sector is None:
+            sector = self.sector_of(provider)
+            if sector is None:
+                raise InvalidFact(
+                    f"No fact on exercise {self.reference} gives the sector of {provider}; "
+                    "give it with --sector (vcs, public or private)."
+                )
+        if all_vcs_providers and sector is not None:
+            raise InvalidFact(
+                "--sector goes with --provider; a decision on every current VCS provider "
+                "is about the VCS."
+            )
         self._record(
             ev.DecommissionDecided,
             change=change,
             effective=effective,
             reason=reason,
             provider=provider,
+            sector=sector,
+            all_vcs_providers=all_vcs_providers,
             new_value=new_value,
             poor_performance=poor_performance,
             on=on,
@@ -616,15 +709,50 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         rationale: str | None = None,
         exceptional_circumstances: str | None = None,
         improvement_timetable_agreed: bool = False,
+        for_decisions: Sequence[int] | None = None,
+        for_awards: Sequence[int] | None = None,
         **extra: Any,
     ) -> None:
-        """Record notice, given on ``on``, of reducing or ending funding from ``effective``."""
+        """Record notice, given on ``on``, of reducing or ending funding from ``effective``
+        (the first day without it, or with less). ``for_decisions`` and ``for_awards`` name
+        the decisions and the awards running out it gives notice of, by fact number."""
+        self._check_open()
         self._check_order(
             on,
             effective,
             f"A notice must take effect after it is given ({effective.isoformat()} is not "
             f"after {on.isoformat()}).",
         )
+        decisions = tuple(dict.fromkeys(for_decisions or ()))
+        awards = tuple(dict.fromkeys(for_awards or ()))
+        for number in decisions:
+            decision = self.fact(number)
+            if not isinstance(decision, ev.DecommissionDecided):
+                raise InvalidFact(
+                    f"Exercise {self.reference} has no decision #{number} to give notice of "
+                    "(see 'ctrack history')."
+                )
+            if decision.provider is not None and not _same_name(decision.provider, to):
+                raise InvalidFact(
+                    f"Decision #{number} is about {decision.provider}, not {to}; one notice "
+                    "gives notice to one organisation."
+                )
+        for number in awards:
+            award = self.fact(number)
+            if not isinstance(award, ev.Awarded):
+                raise InvalidFact(
+                    f"Exercise {self.reference} has no award #{number} to give notice of "
+                    "(see 'ctrack history')."
+                )
+            if not _same_name(award.provider, to):
+                raise InvalidFact(
+                    f"Award #{number} is to {award.provider}, not {to}; one notice gives "
+                    "notice to one organisation."
+                )
+        if decisions:
+            extra["for_decisions"] = decisions
+        if awards:
+            extra["for_awards"] = awards
         self._record(
             ev.NoticeGiven,
             to=to,
@@ -633,6 +761,28 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
             rationale=rationale,
             exceptional_circumstances=exceptional_circumstances,
             improvement_timetable_agreed=improvement_timetable_agreed,
+            on=on,
+            recorded_by=recorded_by,
+            **extra,
+        )
+
+    def discuss_performance(
+        self,
+        *,
+        provider: str,
+        on: date,
+        recorded_by: str,
+        timetable_agreed: bool = False,
+        summary: str | None = None,
+        **extra: Any,
+    ) -> None:
+        """Record that poor performance was discussed with ``provider`` (and whether a
+        timetable of actions to improve was agreed): due before ending funding for it."""
+        self._record(
+            ev.PerformanceDiscussed,
+            provider=provider,
+            timetable_agreed=timetable_agreed,
+            summary=summary,
             on=on,
             recorded_by=recorded_by,
             **extra,

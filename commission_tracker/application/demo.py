@@ -190,10 +190,9 @@ class Story:
         return closes
 
     def bids(self, on: date, *bidders: tuple[str, str, int]) -> None:
-        """Bids received (each also shows as the bidder's involvement in the do phase)."""
+        """Bids received (a VCS organisation's bid counts as its involvement by itself)."""
         for bidder, sector, value in bidders:
             self.record("bid", on, bidder=bidder, sector=sector, value=value)
-            self.involve(on, bidder, sector, "bid")
 
     def award(
         self,
@@ -224,13 +223,22 @@ class Story:
         for bidder in bidders:
             self.record("bidder-feedback", on, bidder=bidder)
 
-    def monitor(self, on: date, requirements: str, *, reports: int, indicators: int) -> None:
+    def monitor(
+        self,
+        on: date,
+        requirements: str,
+        *,
+        reports: int,
+        indicators: int,
+        provider: str | None = None,
+    ) -> None:
         self.record(
             "monitoring",
             on,
             requirements=requirements,
             reports_per_year=reports,
             indicators=indicators,
+            provider=provider,
         )
 
     def moment(self, on: date, late: int) -> datetime:
@@ -301,7 +309,8 @@ def glos_carers_support(demo: Demo) -> None:
     """A model exercise: co-designed with carers, proportionate, every bidder told.
 
     Intended: consultation-length, consultation-feedback, timetable-published,
-    pqq-proportionate, bidder-feedback, funding-term and monitoring all compliant.
+    pqq-proportionate, bidder-feedback and monitoring all compliant (funding-term is
+    not-applicable: the Gloucestershire Code makes no multi-year funding commitment).
     """
     opened = demo.ago(months=24)
     ex = demo.open(
@@ -400,8 +409,10 @@ def glos_carers_support(demo: Demo) -> None:
 def glos_befriending_grants(demo: Demo) -> None:
     """A rushed grant round: 8 weeks to apply, one-year grants, feedback only to winners.
 
-    Intended: funding-lead-time breach (no reason), funding-term breach (1 year, no
-    reason), bidder-feedback breach for the two unsuccessful applicants.
+    Intended: funding-lead-time breach (no reason), bidder-feedback breach for the two
+    unsuccessful applicants. The one-year grants are no funding-term breach: the
+    Gloucestershire Code makes no multi-year commitment (not-applicable, saying so). Each
+    grantee's monitoring is judged against its own grant.
     """
     opened = demo.ago(months=9)
     ex = demo.open(
@@ -460,12 +471,14 @@ def glos_befriending_grants(demo: Demo) -> None:
         )
     # Only the successful applicants heard back.
     ex.feedback(after(awarded, weeks=1), *(provider for provider, _ in grants))
-    ex.monitor(
-        after(awarded, weeks=2),
-        "Six-monthly report: people befriended, volunteer hours, one case study.",
-        reports=2,
-        indicators=4,
-    )
+    for provider, _ in grants:
+        ex.monitor(
+            after(awarded, weeks=2),
+            "Six-monthly report: people befriended, volunteer hours, one case study.",
+            reports=2,
+            indicators=4,
+            provider=provider,
+        )
 
 
 def glos_information_and_advice(demo: Demo) -> None:
@@ -592,7 +605,7 @@ def glos_day_centres(demo: Demo) -> None:
         outcome="Recommend ending the day centre element early.",
     )
     ended = demo.ago(weeks=1)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=10),
         change="end",
@@ -605,6 +618,7 @@ def glos_day_centres(demo: Demo) -> None:
         demo.ago(weeks=7),
         to="Stroud Valleys Day Care Trust",
         effective=ended,
+        for_decisions=[decision],
         in_writing=True,
         rationale="Falling attendance and the county's community hubs strategy.",
     )
@@ -626,9 +640,10 @@ def glos_day_centres(demo: Demo) -> None:
 def glos_rural_youth_work(demo: Demo) -> None:
     """A three-year youth work grant, run well and closed at its planned end.
 
-    Intended: funding-lead-time compliant (over 3 months), funding-term compliant,
-    bidder-feedback compliant, notice of the planned end given in writing over 3 months
-    ahead (notice-period, notice-in-writing, notice-rationale compliant). Closed.
+    Intended: funding-lead-time compliant (over 3 months), funding-term not-applicable
+    (no Gloucestershire commitment), bidder-feedback compliant, notice of the planned end
+    given in writing over 3 months ahead (notice-period, notice-in-writing,
+    notice-rationale compliant). Closed.
     """
     opened = demo.ago(months=44)
     ex = demo.open(
@@ -673,6 +688,7 @@ def glos_rural_youth_work(demo: Demo) -> None:
         years=3,
         payment_terms="Quarterly in advance.",
     )
+    grant = ex.version
     ex.feedback(
         after(awarded, days=5), "Windrush Valley Youth Trust", "Forest Young People's Network"
     )
@@ -687,7 +703,8 @@ def glos_rural_youth_work(demo: Demo) -> None:
         "notice",
         before(ends, months=4),
         to="Windrush Valley Youth Trust",
-        effective=ends,
+        effective=after(ends, days=1),  # the first day without the grant
+        for_awards=[grant],
         in_writing=True,
         rationale="The grant ends as planned; youth work funding moves to the new "
         "district youth partnerships.",
@@ -760,7 +777,7 @@ def glos_community_transport(demo: Demo) -> None:
         summary="No passenger loses transport: hospital trips move to the NHS scheme.",
     )
     reduced = demo.ago(weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(months=4),
         change="reduce",
@@ -774,6 +791,7 @@ def glos_community_transport(demo: Demo) -> None:
         "to": "Forest Wheels Community Transport",
         "in_writing": True,
         "rationale": "Hospital transport now funded by the ICB; dial-a-ride continues.",
+        "for_decisions": [decision],
     }
     # The officer keyed the effective date a month early: it would read as short notice.
     mistyped = ex.record("notice", given, effective=before(reduced, months=1), late=1, **letter)
@@ -875,8 +893,9 @@ def glos_domestic_abuse_outreach(demo: Demo) -> None:
 def glos_household_support_grants(demo: Demo) -> None:
     """Government money confirmed late: a five-week round, one-year grants, both explained.
 
-    Intended: funding-lead-time justified (shorter_reason), funding-term justified
-    (term_reason), bidder-feedback compliant, monitoring compliant.
+    Intended: funding-lead-time justified (shorter_reason), bidder-feedback compliant,
+    monitoring compliant for each grantee; funding-term not-applicable (the Gloucestershire
+    Code makes no multi-year commitment; the one-year reason is still on record).
     """
     opened = demo.ago(months=5)
     ex = demo.open(
@@ -923,12 +942,14 @@ def glos_household_support_grants(demo: Demo) -> None:
             term_reason="The Household Support Fund is a one-year government grant.",
         )
     ex.feedback(after(awarded, days=2), *(name for name, _ in grants))
-    ex.monitor(
-        after(awarded, weeks=1),
-        "Quarterly households helped, by district, as the government asks.",
-        reports=4,
-        indicators=6,
-    )
+    for provider, _ in grants:
+        ex.monitor(
+            after(awarded, weeks=1),
+            "Quarterly households helped, by district, as the government asks.",
+            reports=4,
+            indicators=6,
+            provider=provider,
+        )
 
 
 def glos_welfare_rights(demo: Demo) -> None:
@@ -1017,6 +1038,98 @@ def glos_welfare_rights(demo: Demo) -> None:
         demo.ago(weeks=6),
         weeks=13,
         subject="Welfare rights advice after this contract: channels and priorities",
+    )
+
+
+def glos_home_from_hospital(demo: Demo) -> None:
+    """Two providers, two endings: a private lot ended early, a VCS lot ended for poor
+    performance with no discussion of how to improve.
+
+    Intended: the private provider's early end owes no Compact notice (notice-period and
+    impact-assessment not-applicable: the commitment is to VCS organisations); the VCS
+    provider's letter of intention, given months before the formal decision and recorded
+    later naming it, is compliant notice (Gloucestershire 3.4.2, "notice of an intention");
+    improvement-timetable breach (3.4.3: no performance discussion recorded before the
+    decision); each provider's monitoring judged against its own lot.
+    """
+    opened = demo.ago(months=34)
+    ex = demo.open(
+        "GLO-{year}-105",
+        opened,
+        MARK,
+        title="Home from hospital support, two lots",
+        commissioner=GLOS,
+        service_area="adult social care",
+        value=380_000,
+        mechanism="contract",
+        regime="PA2023",
+        profile="gloucestershire",
+    )
+    ex.involve(
+        after(opened, weeks=2),
+        "Cotswold Home from Hospital",
+        "vcs",
+        "needs-evidence",
+        "Discharge data: a third of over-75s readmitted within 30 days without support.",
+    )
+    ex.advance(after(opened, months=2), "plan")
+    do = after(opened, months=4)
+    ex.advance(do, "do")
+    closes = ex.procure(do, tender_weeks=8, where="Gloucestershire Procurement Portal")
+    ex.bids(
+        before(closes, days=1),
+        ("Cotswold Home from Hospital", "vcs", 150_000),
+        ("CarePath Homecare Ltd", "private", 230_000),
+    )
+    awarded = after(closes, weeks=4)
+    starts = after(closes, weeks=8)
+    for provider, sector, value in (
+        ("Cotswold Home from Hospital", "vcs", 150_000),
+        ("CarePath Homecare Ltd", "private", 230_000),
+    ):
+        ex.award(awarded, provider, value, starts=starts, years=3, sector=sector)
+    ex.feedback(after(awarded, days=3), "Cotswold Home from Hospital", "CarePath Homecare Ltd")
+    for provider in ("Cotswold Home from Hospital", "CarePath Homecare Ltd"):
+        ex.monitor(
+            after(awarded, weeks=2),
+            "Quarterly discharges supported and readmissions within 30 days.",
+            reports=4,
+            indicators=6,
+            provider=provider,
+        )
+    ex.advance(after(starts, months=6), "review")
+    ex.record(
+        "impact-assessed",
+        demo.ago(months=4),
+        summary="Patients of both lots can move to the reablement team.",
+    )
+    ex.record(
+        "decommission",
+        demo.ago(weeks=6),
+        change="end",
+        effective=demo.ahead(weeks=4),
+        provider="CarePath Homecare Ltd",
+        reason="Lot 2 brought in-house with the reablement team.",
+    )
+    decision = ex.record(
+        "decommission",
+        demo.ago(months=3),
+        change="end",
+        effective=demo.ahead(weeks=3),
+        provider="Cotswold Home from Hospital",
+        poor_performance=True,
+        reason="Readmissions above target for three quarters.",
+    )
+    # The letter of intention went out before the cabinet decision; keyed in afterwards.
+    ex.record(
+        "notice",
+        demo.ago(months=5),
+        to="Cotswold Home from Hospital",
+        effective=demo.ahead(weeks=3),
+        in_writing=True,
+        rationale="Readmissions above target; the council intends to end lot 1.",
+        for_decisions=[decision],
+        late=60,
     )
 
 
@@ -1193,6 +1306,7 @@ def leics_befriending_grants(demo: Demo) -> None:
         "Monthly return of 20 indicators, including wellbeing scores for every client.",
         reports=12,
         indicators=20,
+        provider="Hinckley Good Neighbours",
     )
     ex.advance(after(starts, months=4), "review")
     ex.involve(
@@ -1260,6 +1374,7 @@ def leics_day_services(demo: Demo) -> None:
         years=3,
         payment_terms="Monthly in arrears.",
     )
+    contract = ex.version
     ex.feedback(after(awarded, days=4), "Harborough Day Opportunities Trust", "Brightday Care Ltd")
     ex.monitor(
         after(awarded, weeks=3),
@@ -1283,7 +1398,8 @@ def leics_day_services(demo: Demo) -> None:
         "notice",
         before(ends, months=2),
         to="Harborough Day Opportunities Trust",
-        effective=ends,
+        effective=after(ends, days=1),  # the first day without the contract
+        for_awards=[contract],
         in_writing=True,
         rationale="The contract ends on its agreed end date and will not be extended.",
     )
@@ -1600,12 +1716,19 @@ def bexley_befriending(demo: Demo) -> None:
         "Agreed a timetable of actions to improve performance.",
     )
     ex.record(
+        "performance-discussed",
+        demo.ago(months=9),
+        provider="Bexley Befriending Network",
+        timetable_agreed=True,
+        summary="Six months to recover visits and recruit a volunteer coordinator.",
+    )
+    ex.record(
         "impact-assessed",
         demo.ago(months=5),
         summary="Current clients can move to the library service's befriending volunteers.",
     )
     ended = demo.ago(weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(months=4, weeks=2),
         change="end",
@@ -1621,7 +1744,7 @@ def bexley_befriending(demo: Demo) -> None:
         effective=ended,
         in_writing=True,
         rationale="Improvement plan targets for visits and volunteers not met after six months.",
-        improvement_timetable_agreed=True,
+        for_decisions=[decision],
     )
 
 
@@ -1757,7 +1880,7 @@ def bexley_refuge(demo: Demo) -> None:
         summary="All eleven residents placed in partner refuges; none without support.",
     )
     ended = demo.ago(weeks=3)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=6),
         change="end",
@@ -1770,6 +1893,7 @@ def bexley_refuge(demo: Demo) -> None:
         demo.ago(weeks=6),
         to="Crayford Refuge Trust",
         effective=ended,
+        for_decisions=[decision],
         in_writing=True,
         rationale="Residents' safety after the suspension of the provider's registration.",
         exceptional_circumstances="Registration suspended after a safeguarding "
@@ -1818,7 +1942,7 @@ def bexley_sidcup_day_centre(demo: Demo) -> None:
     )
     ex.advance(after(starts, months=6), "review")
     closing = demo.ahead(months=2, weeks=2)
-    ex.record(
+    decision = ex.record(
         "decommission",
         demo.ago(weeks=8),
         change="end",
@@ -1832,6 +1956,7 @@ def bexley_sidcup_day_centre(demo: Demo) -> None:
         demo.ago(weeks=8),
         to="Sidcup Day Centre Association",
         effective=closing,
+        for_decisions=[decision],
         in_writing=False,
         rationale="Savings target; places consolidated at Bexleyheath (said at the meeting).",
         late=10,
@@ -2072,6 +2197,7 @@ STORIES: tuple[Callable[[Demo], None], ...] = (
     leics_carers_breaks,
     glos_vcs_infrastructure,
     pcc_restorative_justice,
+    glos_home_from_hospital,
 )
 """The stories, oldest exercise first (roughly), as a portfolio would have grown."""
 

@@ -75,6 +75,7 @@ COMMAND_METHODS: dict[str, str] = {
     "impact-assessed": "assess_impact",
     "decommission": "decide_decommission",
     "notice": "give_notice",
+    "performance-discussed": "discuss_performance",
     "review": "complete_review",
     "correct": "correct",
     "close": "close",
@@ -731,6 +732,16 @@ class Tracker:
             # reference is a clear error), and the views then catch up with it.
             self.exercise(reference)
         return queries.compliance(self.views, ident, self.clock.today())
+
+    def inferred_notices(self, reference: str) -> dict[int, str]:
+        """Notice number -> what it was inferred to serve and from what, for the notices of
+        ``reference`` that name nothing (``history`` shows it beside the fact)."""
+        found: dict[int, str] = {}
+        for check in self.compliance(reference):
+            figures = check["figures"]
+            if check["rule"] == "notice-period" and figures.get("matched") == "inferred":
+                found[int(figures["notice"])] = str(figures["inferred_from"])
+        return found
 
     def involvement(self, *, by: str = "exercise") -> dict[str, Any]:
         from commission_tracker.projections import queries

@@ -126,12 +126,17 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
         ],
     ),
     "involve": (
-        "Record an organisation's part in the exercise (by default in the current phase).",
+        "Record an organisation's part in the exercise (in the phase it was in on --on).",
         [
             opt("--org", dest="organisation", required=True, help="organisation name"),
             opt("--sector", dest="sector", required=True, choices=_choices(Sector)),
             opt("--activity", dest="activity", required=True, choices=_choices(Activity)),
-            opt("--phase", dest="phase", choices=_choices(Phase), help="default: current phase"),
+            opt(
+                "--phase",
+                dest="phase",
+                choices=_choices(Phase),
+                help="default: the phase the exercise was in on the business date (--on)",
+            ),
             opt("--note", dest="note"),
             ON,
         ],
@@ -220,8 +225,14 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
             opt("--provider", dest="provider", required=True),
             opt("--sector", dest="sector", required=True, choices=_choices(Sector)),
             opt("--value", dest="value", required=True, **MONEY),
-            opt("--starts", dest="starts", required=True, **DATE),
-            opt("--ends", dest="ends", required=True, **DATE),
+            opt("--starts", dest="starts", required=True, help="first funded day", **DATE),
+            opt(
+                "--ends",
+                dest="ends",
+                required=True,
+                help="last funded day (funding stops from the next day)",
+                **DATE,
+            ),
             opt("--payment-terms", dest="payment_terms"),
             opt("--term-reason", dest="term_reason", help="why shorter than the usual term"),
             ON,
@@ -235,6 +246,11 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
         "Record the monitoring requirements set for the funded service.",
         [
             opt("--requirements", dest="requirements", required=True),
+            opt(
+                "--provider",
+                dest="provider",
+                help="the provider monitored (needed when the exercise funds several)",
+            ),
             opt("--reports-per-year", dest="reports_per_year", type=_count),
             opt("--indicators", dest="indicators", type=_count, help="number of KPIs"),
             opt("--justification", dest="justification"),
@@ -249,9 +265,28 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
         "Record a decision (--on) to reduce or end funding from --effective.",
         [
             opt("--change", dest="change", required=True, choices=_choices(FundingChange)),
-            opt("--effective", dest="effective", required=True, **DATE),
+            opt(
+                "--effective",
+                dest="effective",
+                required=True,
+                help="first day without the funding (or with less of it)",
+                **DATE,
+            ),
             opt("--reason", dest="reason", required=True),
-            opt("--provider", dest="provider"),
+            opt("--provider", dest="provider", help="the provider affected"),
+            opt(
+                "--sector",
+                dest="sector",
+                choices=_choices(Sector),
+                help="the provider's sector, if no fact on the exercise gives it",
+            ),
+            opt(
+                "--all-vcs-providers",
+                dest="all_vcs_providers",
+                action="store_true",
+                default=None,
+                help="the decision affects every current VCS provider (instead of --provider)",
+            ),
             opt("--new-value", dest="new_value", help="funding after a reduction", **MONEY),
             opt(
                 "--poor-performance",
@@ -267,7 +302,29 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
         "Record notice (given --on) of reducing or ending funding from --effective.",
         [
             opt("--to", dest="to", required=True, help="the organisation given notice"),
-            opt("--effective", dest="effective", required=True, **DATE),
+            opt(
+                "--effective",
+                dest="effective",
+                required=True,
+                help="first day without the funding (or with less of it)",
+                **DATE,
+            ),
+            opt(
+                "--for-decision",
+                dest="for_decisions",
+                type=int,
+                action="append",
+                metavar="N",
+                help="fact number of the decision it gives notice of (repeat for several)",
+            ),
+            opt(
+                "--for-award",
+                dest="for_awards",
+                type=int,
+                action="append",
+                metavar="N",
+                help="fact number of the award whose end it gives notice of",
+            ),
             opt(
                 "--in-writing",
                 dest="in_writing",
@@ -277,12 +334,21 @@ RECORDING_VERBS: dict[str, tuple[str, list[Option]]] = {
             ),
             opt("--rationale", dest="rationale"),
             opt("--exceptional-circumstances", dest="exceptional_circumstances"),
+            ON,
+        ],
+    ),
+    "performance-discussed": (
+        "Record poor performance discussed with a provider (before ending its funding).",
+        [
+            opt("--provider", dest="provider", required=True),
             opt(
-                "--improvement-timetable-agreed",
-                dest="improvement_timetable_agreed",
+                "--timetable-agreed",
+                dest="timetable_agreed",
                 action="store_true",
                 default=None,
+                help="a timetable of actions to improve was agreed",
             ),
+            opt("--summary", dest="summary"),
             ON,
         ],
     ),
@@ -619,7 +685,10 @@ def _show(args: argparse.Namespace, tracker: Tracker) -> int:
 
 
 def _history(args: argparse.Namespace, tracker: Tracker) -> int:
-    output.history(tracker.history(args.reference), as_json=args.json)
+    facts = tracker.history(args.reference)
+    unnamed = any(getattr(fact, "names_what_it_serves", True) is False for fact in facts)
+    inferred = tracker.inferred_notices(args.reference) if unnamed else {}
+    output.history(facts, as_json=args.json, inferred=inferred)
     return EXIT_OK
 
 

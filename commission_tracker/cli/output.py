@@ -96,15 +96,27 @@ def show(exercise: CommissioningExercise, *, as_json: bool) -> None:
         print(f"  {'withdrawn':<{width}}  {numbers}")
 
 
-def history(facts: Sequence[ExerciseEvent], *, as_json: bool) -> None:
+def history(
+    facts: Sequence[ExerciseEvent], *, as_json: bool, inferred: dict[int, str] | None = None
+) -> None:
+    """Every fact; ``inferred`` (notice number -> what it was inferred to serve, and from
+    what) is shown beside the notices that name nothing."""
+    inferred = inferred or {}
     if as_json:
-        emit_json([fact_json(fact) for fact in facts])
+        documents = []
+        for fact in facts:
+            document = fact_json(fact)
+            if fact.sequence in inferred:
+                document["inferred"] = inferred[fact.sequence]
+            documents.append(document)
+        emit_json(documents)
         return
     for fact in facts:
+        note = f" [{inferred[fact.sequence]}]" if fact.sequence in inferred else ""
         print(
             f"#{fact.sequence:<4} {fact.on.isoformat()}  "
             f"{fact.timestamp.strftime('%Y-%m-%d %H:%M')}  {fact.recorded_by:<12} "
-            f"{fact_name(fact):<30} {describe(fact)}"
+            f"{fact_name(fact):<30} {describe(fact)}{note}"
         )
 
 

@@ -11,7 +11,7 @@ day it turns at-risk, and readers resolve it against the day they ask about.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from eventsourcing.projection import Projection
 
 from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.exercise import CommissioningExercise
-from commission_tracker.aggregates.values import Phase, Sector
+from commission_tracker.aggregates.values import Activity, Phase, Sector
 from commission_tracker.projections.queries import check_document
 from commission_tracker.projections.views import CommissioningViews, ExerciseRows
 from commission_tracker.rules.model import Check, Status, flagged_from
@@ -112,11 +112,81 @@ def _flag_row(
     )
 
 
+def _name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def involvement_rows(exercise: CommissioningExercise) -> list[tuple[Any, ...]]:
+    """``ct_involvement`` rows: every ``involve`` fact, and every bid from, award to and
+    monitoring set for a VCS organisation (activities ``bid``, ``award`` and ``monitoring``,
+    in the phase and cycle of their business date) that no ``involve`` fact of the same
+    organisation, activity and cycle already records."""
+    ident = str(exercise.id)
+    rows: list[tuple[Any, ...]] = []
+    recorded: Counter[tuple[str, str, int]] = Counter()
+    for i in exercise.involvements:
+        rows.append(
+            (
+                ident,
+                exercise.reference,
+                i.sequence,
+                i.cycle,
+                i.phase.value,
+                i.organisation,
+                i.sector.value,
+                i.activity.value,
+                i.on.isoformat(),
+                quarter_of(i.on),
+            )
+        )
+        recorded[(_name_key(i.organisation), i.activity.value, i.cycle)] += 1
+    taking_part: list[tuple[ev.ExerciseEvent, str, Activity]] = [
+        *((bid, bid.bidder, Activity.BID) for bid in exercise.bids if bid.sector is Sector.VCS),
+        *(
+            (award, award.provider, Activity.AWARD)
+            for award in exercise.awards
+            if award.sector is Sector.VCS
+        ),
+        *(
+            (monitoring, monitoring.provider, Activity.MONITORING)
+            for monitoring in exercise.monitoring
+            if monitoring.provider is not None
+            and exercise.sector_of(monitoring.provider) is Sector.VCS
+        ),
+    ]
+    for fact, organisation, activity in sorted(taking_part, key=lambda item: item[0].sequence):
+        phase, cycle = exercise.phase_on(fact.on)
+        key = (_name_key(organisation), activity.value, cycle)
+        if recorded[key]:
+            recorded[key] -= 1  # already recorded with ``involve``: counted once
+            continue
+        rows.append(
+            (
+                ident,
+                exercise.reference,
+                fact.sequence,
+                cycle,
+                phase.value,
+                organisation,
+                Sector.VCS.value,
+                activity.value,
+                fact.on.isoformat(),
+                quarter_of(fact.on),
+            )
+        )
+    rows.sort(key=lambda row: row[2])
+    return rows
+
+
 def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
     """Every view row of one exercise, derived from its current state."""
     ident = str(exercise.id)
+    involvement = involvement_rows(exercise)
+    # In the exercise's current cycle (each cycle is counted on its own; see
+    # ``queries.evaluation``).
     vcs_before_do = any(
-        i.sector is Sector.VCS and i.phase in BEFORE_DO for i in exercise.involvements
+        row[6] == Sector.VCS.value and row[3] == exercise.cycle and Phase(row[4]) in BEFORE_DO
+        for row in involvement
     )
     exercise_row = (
         ident,
@@ -138,21 +208,6 @@ def rows_for(exercise: CommissioningExercise) -> ExerciseRows:
         exercise.modified_on.isoformat(),
         int(vcs_before_do),
     )
-    involvement = [
-        (
-            ident,
-            exercise.reference,
-            i.sequence,
-            i.cycle,
-            i.phase.value,
-            i.organisation,
-            i.sector.value,
-            i.activity.value,
-            i.on.isoformat(),
-            quarter_of(i.on),
-        )
-        for i in exercise.involvements
-    ]
     evaluated = evaluate(exercise)
     checks = [
         (

@@ -288,11 +288,14 @@ def _empty_phases() -> dict[str, dict[str, Any]]:
 def involvement(views: CommissioningViews, *, by: str = "exercise") -> dict[str, Any]:
     """VCS involvement per phase: per exercise, and for the portfolio by quarter or cycle.
 
-    ``organisations`` counts distinct VCS organisations, ``activities`` counts recorded
-    involvement facts.
+    ``organisations`` counts distinct VCS organisations, ``activities`` counts involvement
+    facts (``involve`` facts, and bids and awards of VCS organisations). ``vcs_before_do``
+    is whether the VCS took part before the do phase in the exercise's current cycle;
+    ``cycles_vcs_before_do`` lists every cycle in which it did.
     """
     rows = views.query(
-        "SELECT e.reference, e.title, e.phase AS current_phase, i.cycle, i.phase, "
+        "SELECT e.reference, e.title, e.phase AS current_phase, e.cycle AS current_cycle, "
+        "i.cycle, i.phase, "
         "i.organisation, i.activity, i.quarter "
         "FROM {p}ct_exercises e LEFT JOIN {p}ct_involvement i "
         "ON i.exercise_id = e.exercise_id AND i.sector = 'vcs' "
@@ -311,6 +314,7 @@ def involvement(views: CommissioningViews, *, by: str = "exercise") -> dict[str,
                 "current_phase": row["current_phase"],
                 "phases": _empty_phases(),
                 "vcs_before_do": False,
+                "cycles_vcs_before_do": [],
             },
         )
         if row["phase"] is None:
@@ -319,7 +323,10 @@ def involvement(views: CommissioningViews, *, by: str = "exercise") -> dict[str,
         phase["activities"] += 1
         exercise_names[(row["reference"], row["phase"])].add(row["organisation"])
         if row["phase"] in ("analyse", "plan"):
-            entry["vcs_before_do"] = True
+            if row["cycle"] == row["current_cycle"]:
+                entry["vcs_before_do"] = True
+            if row["cycle"] not in entry["cycles_vcs_before_do"]:
+                entry["cycles_vcs_before_do"].append(row["cycle"])
         key = row["quarter"] if by == "quarter" else f"cycle {row['cycle']}"
         bucket = groups[key][row["phase"]]
         bucket["activities"] += 1
@@ -363,34 +370,64 @@ def _share(numerator: int, denominator: int, question: str) -> dict[str, Any]:
     }
 
 
+def _cycles_before_do(views: CommissioningViews) -> tuple[int, int]:
+    """Cycles counted, and of them those with VCS involvement before the do phase.
+
+    Each cycle of each exercise counts on its own: every cycle before the current one (it
+    went through do), and the current one once it has reached do or the VCS has already
+    taken part before it; a cycle still in analyse or plan with no VCS yet is not decided.
+    """
+    before: dict[str, set[int]] = defaultdict(set)
+    for row in views.query(
+        "SELECT DISTINCT exercise_id, cycle FROM {p}ct_involvement "
+        "WHERE sector = 'vcs' AND phase IN ('analyse', 'plan')"
+    ):
+        before[row["exercise_id"]].add(int(row["cycle"]))
+    due = counted = 0
+    for row in views.query("SELECT exercise_id, cycle, phase FROM {p}ct_exercises"):
+        cycle = int(row["cycle"])
+        cycles = set(range(1, cycle))
+        if row["phase"] in ("do", "review") or cycle in before[row["exercise_id"]]:
+            cycles.add(cycle)
+        due += len(cycles)
+        counted += len(cycles & before[row["exercise_id"]])
+    return due, counted
+
+
 def evaluation(views: CommissioningViews, today: date) -> dict[str, Any]:
     """The Compact evaluation toolkit's questions, answered from the record in figures."""
-    # Notices: every notice-period verdict as of today (funding ended with no notice at
-    # all counts as a failure); a success also needs the notice in writing.
+    # Notices: every notice-period verdict whose change has fallen due by today (funding
+    # that stopped with no notice at all counts as a failure; a change still to come is
+    # neither a success nor a failure yet); a success also needs the notice in writing.
     rows = views.query(
         CHECK_SELECT + " WHERE c.rule IN ('notice-period', 'notice-in-writing', "
         "'consultation-length')"
     )
     verdicts = checks_json(rows, today)
     in_writing = {
-        (v["exercise"], v["subject"])
+        (v["exercise"], v["figures"].get("notice"))
         for v in verdicts
         if v["rule"] == "notice-in-writing" and v["status"] == Status.COMPLIANT.value
     }
     decided = {Status.COMPLIANT.value, Status.BREACH.value, Status.JUSTIFIED.value}
-    notices = [v for v in verdicts if v["rule"] == "notice-period" and v["status"] in decided]
+    notices = [
+        v
+        for v in verdicts
+        if v["rule"] == "notice-period"
+        and v["status"] in decided
+        and v["figures"].get("effective", today.isoformat()) <= today.isoformat()
+    ]
     notices_kept = [
         v
         for v in notices
-        if v["status"] == Status.COMPLIANT.value and (v["exercise"], v["subject"]) in in_writing
+        if v["status"] == Status.COMPLIANT.value
+        and (v["exercise"], v["figures"].get("notice")) in in_writing
     ]
     consultations = [
         v for v in verdicts if v["rule"] == "consultation-length" and v["status"] in decided
     ]
     long_enough = [v for v in consultations if v["status"] == Status.COMPLIANT.value]
-    exercise_totals = views.query(
-        "SELECT COUNT(*) AS n, SUM(vcs_before_do) AS before FROM {p}ct_exercises"
-    )[0]
+    cycles_due, cycles_before = _cycles_before_do(views)
     open_breaches: dict[str, int] = defaultdict(int)
     for check in flags(views, today):
         if check["status"] == Status.BREACH.value and check["exercise_status"] == "open":
@@ -409,9 +446,11 @@ def evaluation(views: CommissioningViews, today: date) -> dict[str, Any]:
             "What share of consultations ran for 12 weeks or more?",
         ),
         "vcs_before_do": _share(
-            int(exercise_totals["before"] or 0),
-            int(exercise_totals["n"] or 0),
-            "What share of exercises involved the VCS before the do phase (analyse or plan)?",
+            cycles_before,
+            cycles_due,
+            "What share of commissioning cycles involved the VCS before the do phase "
+            "(analyse or plan)? (each cycle of each exercise once it reached do, or once the "
+            "VCS took part before it)",
         ),
         "open_breaches": dict(sorted(open_breaches.items())),
         "open_breaches_total": sum(open_breaches.values()),

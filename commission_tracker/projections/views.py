@@ -94,7 +94,7 @@ DAMAGE_COLUMNS = ("exercise_id", "reference", "sequence", "problem")
 """``ct_damaged``: exercises whose history cannot be read or checked (which fact, why);
 such an exercise has no other rows, and every other exercise is unaffected."""
 
-PROJECTION_VERSION = "3"
+PROJECTION_VERSION = "4"
 """Bump when the rows a fact produces change (new rule, new column, a change to
 ``projection``): views of an older version are rebuilt."""
 

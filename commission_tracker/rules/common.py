@@ -135,18 +135,7 @@ def same_organisation(first: str | None, second: str | None) -> bool:
 
 def sector_of(exercise: CommissioningExercise, organisation: str | None) -> Sector | None:
     """The sector the exercise's facts give ``organisation``, if any fact names it."""
-    if organisation is None:
-        return None
-    for award in reversed(exercise.awards):
-        if same_organisation(award.provider, organisation):
-            return award.sector
-    for bid in exercise.bids.values():
-        if same_organisation(bid.bidder, organisation):
-            return bid.sector
-    for involvement in reversed(exercise.involvements):
-        if same_organisation(involvement.organisation, organisation):
-            return involvement.sector
-    return None
+    return exercise.sector_of(organisation)
 
 
 def quoted(text: str, limit: int = 80) -> str:

@@ -8,7 +8,8 @@ non-compliance (seed 001 s.7).
 
 A consultation's dates are known when it is recorded, so a short one is settled at once.
 Feedback not yet published is pending: due ``consultation_feedback_days`` after the
-consultation closes (the seeds set no period; see national.toml).
+consultation closes (the seeds set no period; see national.toml). Feedback published after
+that day is a breach for being late: arriving does not make it compliant.
 """
 
 from __future__ import annotations
@@ -103,9 +104,8 @@ def consultation_length(exercise: CommissioningExercise, profile: Profile) -> li
 def consultation_feedback(exercise: CommissioningExercise, profile: Profile) -> list[Check]:
     """``consultation-feedback``: the results are reported back to consultees.
 
-    Published feedback is compliant, even late: the seeds set no period, so the profile's
-    period only decides when an unpublished report reads at-risk and then a breach. How late
-    it came is in the figures.
+    Feedback published by the profile's day is compliant; published later, a breach (how
+    late is in the figures); not yet published, pending (at-risk, then a breach).
     """
     if not exercise.consultations:
         return _none_yet(exercise, profile, CONSULTATION_FEEDBACK)
@@ -126,10 +126,13 @@ def consultation_feedback(exercise: CommissioningExercise, profile: Profile) -> 
             message = (
                 f"The results of consultation {name} were reported back on {long_date(feedback.on)}"
             )
+            status = Status.COMPLIANT
             if feedback.on > due:
+                status = Status.BREACH
+                figures["late_days"] = (feedback.on - due).days
                 message += (
-                    f", {after} days after it closed (later than the "
-                    f"{terms.consultation_feedback_days} days expected)"
+                    f", {after} days after it closed: late, after {long_date(due)}, the "
+                    f"{terms.consultation_feedback_days} days allowed"
                 )
             checks.append(
                 settled(
@@ -137,7 +140,7 @@ def consultation_feedback(exercise: CommissioningExercise, profile: Profile) -> 
                     profile,
                     CONSULTATION_FEEDBACK,
                     subject=_subject(consultation),
-                    status=Status.COMPLIANT,
+                    status=status,
                     message=message + ".",
                     facts=[
                         _evidence(consultation),

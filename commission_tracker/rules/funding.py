@@ -6,10 +6,15 @@ control of the public sector body" (seed 004 3.2.2). Only profiles that carry th
 (``funding_lead_time_months`` above 0) check it; a recorded ``shorter_reason`` (it was not
 within the body's control) makes a shorter period `justified`.
 
-``funding-term``: multi-year agreements, 3 years "where appropriate" (seed 002 s.7, seed 003
-s.2-3), the reasons explained where not. An award to a VCS organisation shorter than
-``funding_term_years`` without a ``term_reason`` is a breach; with one, `justified`. Awards
-to other sectors are outside the Compact's commitment.
+``funding-term``: multi-year agreements, only where the profile makes them a commitment:
+Leicestershire, "a minimum of three years funding", "where appropriate", with exceptions
+"such as research contracts" (seed 002 s.7); Bexley, "at least three-year funding
+agreements" "wherever possible", explaining the reasons when not (seed 003 s.2-3). An award
+to a VCS organisation shorter than ``funding_term_years`` without a ``term_reason`` is a
+breach; with one, `justified`. The national toolkit and Gloucestershire's Code carry no such
+term (their profiles say which clause they lack), and awards to other sectors are outside
+the Compact's commitment. An award's ``ends`` is its last funded day, so its term runs to
+the day after.
 """
 
 from __future__ import annotations
@@ -142,7 +147,9 @@ def funding_term(exercise: CommissioningExercise, profile: Profile) -> list[Chec
                     exercise,
                     profile,
                     FUNDING_TERM,
-                    f"{profile.title} sets no minimum funding term.",
+                    profile.absent.get(
+                        FUNDING_TERM, f"{profile.title} sets no minimum funding term."
+                    ),
                     subject=subject,
                     facts=facts,
                 )

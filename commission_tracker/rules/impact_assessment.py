@@ -7,6 +7,10 @@ s.4). Not doing so is one of the most common non-compliances (seed 001 s.7).
 An ``ImpactAssessed`` dated on or before the decision's date counts (an assessment put to
 the meeting that decides is in time). One dated after, or none, is a breach: the decision
 is already made, so there is nothing left to wait for.
+
+The commitment is part of decommissioning well with the VCS (seed 000 s.6, "Should a
+service delivered by a VCS organisation be decommissioned"): a decision about a public or
+private provider's funding is not-applicable.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from commission_tracker.aggregates.exercise import CommissioningExercise
 from commission_tracker.rules.common import evidence, not_applicable, settled
 from commission_tracker.rules.dates import long_date
 from commission_tracker.rules.model import Check, Status
-from commission_tracker.rules.notice import decision_subject
+from commission_tracker.rules.notice import decision_sector, decision_subject, is_vcs
 from commission_tracker.rules.profiles import Profile
 
 IMPACT_ASSESSMENT = "impact-assessment"
@@ -38,6 +42,21 @@ def impact_assessment(exercise: CommissioningExercise, profile: Profile) -> list
             decision,
             f"decided to {decision.change} funding from {decision.effective.isoformat()}",
         )
+        sector = decision_sector(exercise, decision)
+        if not is_vcs(sector):
+            checks.append(
+                not_applicable(
+                    exercise,
+                    profile,
+                    IMPACT_ASSESSMENT,
+                    f"{decision.provider} is a {sector}-sector provider; the Compact's "
+                    "commitment to assess the impact before decommissioning is to voluntary "
+                    "and community organisations.",
+                    subject=decision_subject(decision),
+                    facts=[decided],
+                )
+            )
+            continue
         before = [a for a in exercise.impact_assessments if a.on <= decision.on]
         after = [a for a in exercise.impact_assessments if a.on > decision.on]
         figures: dict[str, str | None] = {

@@ -6,8 +6,11 @@ proportionate to the level of funding and risks associated with the service" (se
 attempts to minimise monitoring burdens is a common non-compliance (seed 001 s.7).
 
 The seeds give no numbers, so the profile's ``monitoring_limits`` band the most reports a
-year and indicators by the value of the funding monitored: the most recent award made on or
-before the day monitoring was set, else the exercise's estimated value. Above a limit
+year and indicators by the value of the funding monitored: that of the provider monitored
+(the most recent award to it made on or before the day monitoring was set), else the
+exercise's estimated value. Monitoring recorded before the provider was asked for names
+none: the provider of the awards made by then, if there is one; if there were several, the
+most recent award, as it was read then, and the check says the provider was not named. Above a limit
 without a recorded ``justification`` is a breach; with one, `justified`. Monitoring set with
 neither figure recorded cannot be measured and is not-applicable.
 """
@@ -23,6 +26,7 @@ from commission_tracker.rules.common import (
     not_applicable,
     plural,
     quoted,
+    same_organisation,
     settled,
 )
 from commission_tracker.rules.model import Check, Status
@@ -51,9 +55,16 @@ def _check(exercise: CommissioningExercise, profile: Profile, monitoring: Monito
         detail += f", {plural(monitoring.indicators, 'indicator')}"
     facts = [evidence(monitoring, detail)]
     awards = [a for a in exercise.awards if a.on <= monitoring.on]
+    if monitoring.provider is not None:
+        detail += f", of {monitoring.provider}"
+        facts = [evidence(monitoring, detail)]
+        awards = [a for a in awards if same_organisation(a.provider, monitoring.provider)]
+    providers = {" ".join(a.provider.split()).casefold() for a in awards}
     if awards:
         award = max(awards, key=lambda a: (a.on, a.sequence))
         value, basis = award.value, f"the award to {award.provider}"
+        if monitoring.provider is None and len(providers) > 1:
+            basis += ", the latest; the provider monitored is not named"
         facts.append(evidence(award, f"awarded {money(award.value)} to {award.provider}"))
     else:
         value, basis = exercise.value, "the exercise's estimated value"

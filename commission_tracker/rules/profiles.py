@@ -19,7 +19,7 @@ import time
 import tomllib
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -68,6 +68,7 @@ class Terms:
     notice_exempt_previously_defined_end_date: bool
     notice_exceptional_circumstances: bool
     improvement_timetable_before_ending: bool
+    improvement_discussion_counts: bool
     consultation_days: int
     consultation_feedback_days: int
     funding_lead_time_months: int
@@ -101,6 +102,7 @@ _KINDS: dict[str, str] = {
     "notice_exempt_previously_defined_end_date": "flag",
     "notice_exceptional_circumstances": "flag",
     "improvement_timetable_before_ending": "flag",
+    "improvement_discussion_counts": "flag",
     "consultation_days": "count",
     "consultation_feedback_days": "count",
     "funding_lead_time_months": "count",
@@ -121,7 +123,10 @@ _BAND_LIMITS = {
     "monitoring_limits": {"reports_per_year", "indicators"},
     "pqq_question_limits": {"questions"},
 }
-_TOP_LEVEL = {"name", "title", "source", "extends", "sources", "terms"}
+_TOP_LEVEL = {"name", "title", "source", "extends", "sources", "absent", "terms"}
+_DEFAULTS: dict[str, Any] = {"improvement_discussion_counts": False}
+"""Keys added after profiles were first written: a profile that extends none may leave
+them out."""
 
 
 def _count(where: str, value: Any) -> int:
@@ -198,6 +203,7 @@ class _Document:
     sources: Mapping[str, str]
     editions: tuple[_Edition, ...]
     path: Path
+    absent: Mapping[str, str] = field(default_factory=dict)
 
 
 def _text(path: Path, document: dict[str, Any], key: str) -> str:
@@ -226,6 +232,9 @@ def _parse_document(path: Path, document: dict[str, Any]) -> _Document:
     sources = document.get("sources", {})
     if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
         raise ProfileInvalid(f"The Compact profile {path}: [sources] must map rule ids to text.")
+    absent = document.get("absent", {})
+    if not isinstance(absent, dict) or not all(isinstance(v, str) for v in absent.values()):
+        raise ProfileInvalid(f"The Compact profile {path}: [absent] must map rule ids to text.")
     raw_terms = document.get("terms", [])
     if not isinstance(raw_terms, list):
         raise ProfileInvalid(f"The Compact profile {path}: write its terms as [[terms]] tables.")
@@ -267,6 +276,7 @@ def _parse_document(path: Path, document: dict[str, Any]) -> _Document:
         sources=dict(sources),
         editions=tuple(editions),
         path=path,
+        absent=dict(absent),
     )
 
 
@@ -302,6 +312,8 @@ class Profile:
     chain: tuple[str, ...]
     """This profile, then the one it extends, and so on (``("gloucestershire", "national")``)."""
     sources: Mapping[str, str]
+    absent: Mapping[str, str]
+    """Rule id -> why this Compact carries no such commitment (the clause it lacks)."""
     timeline: tuple[tuple[date, Terms], ...]
     """Each date on which the terms change, with the terms in force from then on."""
     law: ProcurementLaw
@@ -438,7 +450,7 @@ def _build(chain: tuple[_Document, ...]) -> Profile:
     starts = sorted({edition.effective_from for link in chain for edition in link.editions})
     timeline: list[tuple[date, Terms]] = []
     for start in starts or [date.min]:
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = dict(_DEFAULTS)
         # The child's keys override the parent's; within a file, later editions override.
         for link in root_first:
             for edition in link.editions:
@@ -454,8 +466,10 @@ def _build(chain: tuple[_Document, ...]) -> Profile:
             )
         timeline.append((start, Terms(**values)))
     sources: dict[str, str] = {}
+    absent: dict[str, str] = {}
     for link in root_first:
         sources.update(link.sources)
+        absent.update(link.absent)
     leaf = chain[0]
     return Profile(
         name=leaf.name,
@@ -464,6 +478,7 @@ def _build(chain: tuple[_Document, ...]) -> Profile:
         path=leaf.path,
         chain=tuple(link.name for link in chain),
         sources=sources,
+        absent=absent,
         timeline=tuple(timeline),
         law=load_law(),
     )
