@@ -428,6 +428,121 @@ class HistoryMigrated(ExerciseEvent):
     source: str | None = None
 
 
+# -- facts read from published notices (OCDS); their commands are in ``published`` --
+
+
+class ReleaseImported(ExerciseEvent):
+    """A published release of the exercise's contracting process was read in.
+
+    ``on`` is the release's date; the recorded time and ``recorded_by`` say when and by
+    whom it was imported. Importing the same release again records nothing."""
+
+    TOPIC = TOPIC_PREFIX + "ReleaseImported"
+    ocid: RequiredText
+    release_id: RequiredText
+    published: datetime
+    tags: list[str] = Field(default_factory=list)
+    source: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.ocid = self.ocid
+        exercise.releases[self.release_id] = self
+
+
+class PlanningPublished(ExerciseEvent):
+    """The process's planning was published: its budget and rationale, where stated."""
+
+    TOPIC = TOPIC_PREFIX + "PlanningPublished"
+    budget: Money | None = None
+    rationale: str | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.published_planning = self
+
+
+class TenderDetailsPublished(ExerciseEvent):
+    """A tender's terms as published (or as changed by a later notice).
+
+    ``suitable_for_vcse`` is what the notice said: that the opportunity is suitable for
+    voluntary, community and social enterprises. It is not involvement of any VCSE."""
+
+    TOPIC = TOPIC_PREFIX + "TenderDetailsPublished"
+    tender: RequiredText
+    title: str | None = None
+    status: str | None = None
+    value: Money | None = None
+    minimum_value: Money | None = None
+    procedure: str | None = None
+    procedure_details: str | None = None
+    opens: date | None = None
+    closes: date | None = None
+    contract_starts: date | None = None
+    contract_ends: date | None = None
+    suitable_for_vcse: bool | None = None
+    suitable_for_sme: bool | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.tender_details[self.tender] = self
+
+
+class AwardPublished(ExerciseEvent):
+    """An award as published (or as changed by a later notice, such as an award update).
+
+    ``updates`` are the sequence numbers of the ``Awarded`` facts this change revises:
+    from here on they show this award's value and term."""
+
+    TOPIC = TOPIC_PREFIX + "AwardPublished"
+    award: RequiredText
+    status: str | None = None
+    suppliers: list[str] = Field(default_factory=list)
+    value: Money | None = None
+    starts: date | None = None
+    ends: date | None = None
+    awarded_on: date | None = None
+    updates: list[int] = Field(default_factory=list)
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.published_awards[self.award] = self
+        exercise.award_publications.append(self)
+        if not self.updates:
+            return
+        revised: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in ("value", "starts", "ends")
+            if getattr(self, name) is not None
+        }
+        exercise.awards = [
+            award.model_copy(update=revised) if award.sequence in self.updates else award
+            for award in exercise.awards
+        ]
+
+
+class ContractPublished(ExerciseEvent):
+    """A contract as published: its value, term, signature and payments made so far."""
+
+    TOPIC = TOPIC_PREFIX + "ContractPublished"
+    contract: RequiredText
+    award: str | None = None
+    status: str | None = None
+    value: Money | None = None
+    starts: date | None = None
+    ends: date | None = None
+    signed: date | None = None
+    paid: Money | None = None
+
+    def apply_to(self, exercise: CommissioningExercise) -> None:
+        exercise.published_contracts[self.contract] = self
+
+
+PUBLISHED_EVENT_TYPES: tuple[type[ExerciseEvent], ...] = (
+    ReleaseImported,
+    PlanningPublished,
+    TenderDetailsPublished,
+    AwardPublished,
+    ContractPublished,
+)
+
+
 EVENT_TYPES: tuple[type[ExerciseEvent], ...] = (
     ExerciseOpened,
     PhaseChanged,
@@ -452,6 +567,8 @@ EVENT_TYPES: tuple[type[ExerciseEvent], ...] = (
     ExerciseCancelled,
     HistoryMigrated,
 )
+
+EVENT_TYPES += PUBLISHED_EVENT_TYPES
 
 EVENT_NAMES: dict[type[ExerciseEvent], str] = {cls: cls.__name__ for cls in EVENT_TYPES}
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from commission_tracker.aggregates import events as ev
 from commission_tracker.aggregates.errors import CommissioningError, InvalidFact, InvariantViolated
 from commission_tracker.aggregates.identity import exercise_id, normalise_reference
+from commission_tracker.aggregates.published import PublishedFacts
 from commission_tracker.aggregates.values import (
     EMPTY_TEXT,
     PHASE_ORDER,
@@ -57,7 +58,7 @@ def validation_sentence(error: ValidationError) -> str:
     return f"{field.replace('_', ' ')}: {message}".rstrip(".") + "."
 
 
-class CommissioningExercise(BaseAggregate[uuid.UUID]):
+class CommissioningExercise(PublishedFacts, BaseAggregate[uuid.UUID]):
     """One commissioning exercise, from its opening to its closing, through any cycles."""
 
     TOPIC: ClassVar[str] = "commission_tracker:CommissioningExercise"
@@ -102,6 +103,7 @@ class CommissioningExercise(BaseAggregate[uuid.UUID]):
         self.notices: list[ev.NoticeGiven] = []
         self.performance_discussions: list[ev.PerformanceDiscussed] = []
         self.reviews: list[ev.ReviewCompleted] = []
+        self._reset_published()
 
     def withdraw(self, correction: ev.EntryCorrected) -> None:
         """Leave the corrected fact out of the state, rebuilding it from the log."""

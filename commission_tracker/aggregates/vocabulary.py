@@ -36,6 +36,8 @@ class Sector(StrEnum):
     VCS = "vcs"
     PUBLIC = "public"
     PRIVATE = "private"
+    UNKNOWN = "unknown"
+    """Not known: a published notice names a supplier but not its sector."""
 
 
 class Activity(StrEnum):

@@ -95,3 +95,31 @@ def recorded_originators(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
             )
             found.update(as_uuid(row["originator_id"]) for row in c.fetchall())
     return found
+
+
+def stored_events_of(recorder: Any, ids: Collection[UUID]) -> dict[UUID, list[StoredEvent]]:
+    """The stored events of each of ``ids`` (those with any), in order, read a few hundred
+    exercises at a time rather than one query each (SQLite or PostgreSQL)."""
+    ids = list(ids)
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        table, mark = recorder.events_table_name, "?"
+        params: list[Any] = [ident.hex for ident in ids]
+    else:
+        table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+        mark, params = "%s", ids
+    found: dict[UUID, list[StoredEvent]] = {}
+    with recorder.datastore.transaction(commit=False) as c:
+        for start in range(0, len(params), LOOKUP_BATCH):
+            batch = params[start : start + LOOKUP_BATCH]
+            c.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {table} WHERE originator_id IN ({', '.join(mark for _ in batch)}) "
+                "ORDER BY originator_id, originator_version",
+                batch,
+            )
+            for row in c.fetchall():
+                ident = as_uuid(row["originator_id"])
+                found.setdefault(ident, []).append(
+                    StoredEvent(ident, row["originator_version"], row["topic"], bytes(row["state"]))
+                )
+    return found

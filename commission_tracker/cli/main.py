@@ -38,7 +38,7 @@ from commission_tracker.aggregates.vocabulary import (
 from commission_tracker.application.clock import Clock, parse_date, parse_moment
 from commission_tracker.application.service import Tracker
 from commission_tracker.application.store import StoreConfig
-from commission_tracker.cli import output
+from commission_tracker.cli import ocds_verbs, output
 
 EXIT_FAILED = EXIT_TROUBLE
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "EXIT_RETRY", "EXIT_TROUBLE", "main"]
@@ -586,6 +586,20 @@ def build_parser() -> Parser:
     )
     _add_verb(
         verbs,
+        "import-ocds",
+        ocds_verbs.import_arguments,
+        help=ocds_verbs.IMPORT_HELP,
+        description=ocds_verbs.IMPORT_DESCRIPTION,
+    )
+    _add_verb(
+        verbs,
+        "export-ocds",
+        ocds_verbs.export_arguments,
+        help=ocds_verbs.EXPORT_HELP,
+        description=ocds_verbs.EXPORT_DESCRIPTION,
+    )
+    _add_verb(
+        verbs,
         "flags",
         _flags_arguments,
         help="Every breach, justified breach and at-risk check, portfolio-wide.",
@@ -809,6 +823,8 @@ READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
     "history": _history,
     "list": _list,
     "import": _import,
+    "import-ocds": ocds_verbs.run_import,
+    "export-ocds": ocds_verbs.run_export,
     "flags": _flags,
     "compliance": _compliance,
     "involvement": _involvement,
@@ -821,7 +837,7 @@ READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
 }
 
 
-LONG_RUNNING = {"import", "replay", "demo", "dashboard"}
+LONG_RUNNING = {"import", "import-ocds", "export-ocds", "replay", "demo", "dashboard"}
 """Verbs that may make millions of objects or run for hours: ``console`` leaves the cyclic
 garbage collector on for them (their bulk paths still pause it where it only costs time,
 see ``commission_tracker.collector``)."""
