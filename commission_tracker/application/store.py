@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from commission_tracker.aggregates.errors import EXIT_BAD_INPUT, CommissioningError, StoreTrouble
+from commission_tracker.aggregates.errors import (
+    EXIT_BAD_INPUT,
+    CommissioningError,
+    ConcurrentChange,
+    StoreTrouble,
+)
 
 STORE_ENV = "CTRACK_STORE"
 DEFAULT_STORE_NAME = "ctrack.sqlite"
@@ -218,14 +223,46 @@ _GONE = (
 )
 _CORRUPT = ("file is not a database", "database disk image is malformed")
 
+_TROUBLES: tuple[tuple[tuple[str, ...], type[CommissioningError], str], ...] = (
+    (
+        _FULL,
+        StoreError,
+        "The disk holding the store {location} is full ({detail}); nothing more was "
+        "written. Free some space and try again.",
+    ),
+    (
+        _DENIED,
+        StoreError,
+        "ctrack may not use the store {location} ({detail}); check the file's (or the "
+        "database role's) permissions.",
+    ),
+    (
+        _BUSY,
+        ConcurrentChange,
+        "The store {location} is busy with another process's work ({detail}); try again.",
+    ),
+    (
+        _CORRUPT,
+        StoreError,
+        "The store {location} is not a ctrack store or is damaged ({detail}); restore it "
+        "from a backup or name another with --store.",
+    ),
+    (
+        _GONE,
+        StoreError,
+        "The connection to the store {location} failed ({detail}); check that the server "
+        "is running and reachable, then try again.",
+    ),
+)
+"""What a store error's words mean, in the order they are tried: the first match names
+the trouble."""
+
 
 def store_trouble(error: BaseException, location: str) -> CommissioningError | None:
     """The store or environment trouble behind a library or driver error, as a sentence
     a user can act on (exit 1; a busy store is a conflict worth retrying, exit 3); None
     when the error is not the store's."""
     import sqlite3
-
-    from commission_tracker.aggregates.errors import ConcurrentChange
 
     if isinstance(error, StoreTrouble):
         return error
@@ -243,28 +280,7 @@ def store_trouble(error: BaseException, location: str) -> CommissioningError | N
     if not from_store:
         return None
     detail = " ".join(str(error).split())[:200].rstrip(".") or type(error).__name__
-    if any(word in text for word in _FULL):
-        return StoreError(
-            f"The disk holding the store {location} is full ({detail}); nothing more was "
-            "written. Free some space and try again."
-        )
-    if any(word in text for word in _DENIED):
-        return StoreError(
-            f"ctrack may not use the store {location} ({detail}); check the file's (or the "
-            "database role's) permissions."
-        )
-    if any(word in text for word in _BUSY):
-        return ConcurrentChange(
-            f"The store {location} is busy with another process's work ({detail}); try again."
-        )
-    if any(word in text for word in _CORRUPT):
-        return StoreError(
-            f"The store {location} is not a ctrack store or is damaged ({detail}); restore it "
-            "from a backup or name another with --store."
-        )
-    if any(word in text for word in _GONE):
-        return StoreError(
-            f"The connection to the store {location} failed ({detail}); check that the "
-            "server is running and reachable, then try again."
-        )
+    for words, kind, sentence in _TROUBLES:
+        if any(word in text for word in words):
+            return kind(sentence.format(location=location, detail=detail))
     return StoreError(f"The store {location} could not be used ({detail}).")
