@@ -77,3 +77,9 @@ class DamagedExercise(StoreTrouble):
         self.reference = reference
         self.sequence = sequence
         self.problem = problem
+
+
+class ProfileUnavailable(InvalidFact):
+    """No Compact profile by the name given: the input's fault when opening an exercise,
+    the environment's when an exercise recorded with it is checked (``CTRACK_PROFILES``
+    not set as it was)."""

@@ -10,7 +10,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from commission_tracker.aggregates.bounds import check_date
@@ -80,6 +80,7 @@ def parse_moment(text: str, what: str = "moment") -> datetime:
     value = text.strip()
     plain = _plain_moment(value)
     if plain is not None:
+        check_date(plain.date(), what)
         return plain
     import pendulum
 
@@ -95,6 +96,13 @@ def parse_moment(text: str, what: str = "moment") -> datetime:
         ) from None
     if not isinstance(parsed, datetime):
         raise InvalidFact(f"'{text}' is not a valid {what}; give a date or a date and time.")
+    try:
+        parsed.astimezone(UTC)  # an offset of a day or more is no time
+    except (ValueError, OverflowError):
+        raise InvalidFact(
+            f"'{text}' is not a valid {what}: its offset from UTC must be under 24 hours."
+        ) from None
+    check_date(parsed.date(), what)
     return parsed
 
 

@@ -246,6 +246,9 @@ class Tracker:
         self.user = user or default_user()
         self._after_save: list[SaveListener] = []
         self.warnings: list[str] = []
+        self.committed = False
+        """Whether this tracker has committed a fact: from then on a failure is reported
+        as "recorded, but ...", never as the command having failed."""
         """Sentences for the user about work that succeeded only in part (a fact recorded
         whose views could not follow); the interfaces show them."""
         self._projector: Projector | None = None
@@ -465,6 +468,8 @@ class Tracker:
                         if "profile" in command:
                             from commission_tracker.rules.profiles import load_profile
 
+                            if not isinstance(command["profile"], str):
+                                raise InvalidFact('"profile" must be text, a profile name.')
                             load_profile(command["profile"])
                         command.setdefault("on", today)
                         touched[ident] = CommissioningExercise.open(reference=reference, **command)
@@ -571,19 +576,33 @@ class Tracker:
             # The imported exercises are in memory (or their rows are made): the views take
             # them from here rather than reading them back, when the import took one
             # unbroken run of positions and nothing else happened in between.
-            recorded = bool(
-                self._project
-                and ids
-                and ids[-1] - ids[0] + 1 == len(stored)
-                and self.projector.record_saved(
-                    exercises, before=ids[0] - 1, after=ids[-1], rows=rows
+            self.committed = True
+            try:
+                recorded = bool(
+                    self._project
+                    and ids
+                    and ids[-1] - ids[0] + 1 == len(stored)
+                    and self.projector.record_saved(
+                        exercises, before=ids[0] - 1, after=ids[-1], rows=rows
+                    )
                 )
-            )
+            except Exception as error:
+                self._views_behind(error)
+                recorded = True  # told: the views catch up at the next command
             if not recorded:
                 self._saved()
         return ImportResult(commands=count, events=len(stored), opened=opened_count)
 
+    def _views_behind(self, error: Exception) -> None:
+        """After a commit: the views could not follow. Say so; never fail the command."""
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        self.warnings.append(
+            "The facts were recorded, but the views could not be brought up to date "
+            f"({detail}); they catch up at the next command, or run 'ctrack replay'."
+        )
+
     def _saved(self, exercise: CommissioningExercise | None = None) -> None:
+        self.committed = True
         if exercise is not None and self._project:
             # A copy: the caller keeps the exercise, the projection mutates its own.
             self.projector.projection.remember(copy.deepcopy(exercise))
@@ -593,11 +612,7 @@ class Tracker:
             try:
                 listener()
             except Exception as error:
-                detail = " ".join(str(error).split())[:200] or type(error).__name__
-                self.warnings.append(
-                    "The fact was recorded, but the views could not be brought up to date "
-                    f"({detail}); they catch up at the next command, or run 'ctrack replay'."
-                )
+                self._views_behind(error)
 
     # -- queries ----------------------------------------------------------------------
 

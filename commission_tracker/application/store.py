@@ -77,6 +77,11 @@ class StoreConfig:
             )
         if "\x00" in value:
             raise InvalidStoreAddress(f"{named_by} holds a NUL character; name the store again.")
+        if value.strip() == ":memory:":
+            raise InvalidStoreAddress(
+                f"{named_by} names SQLite's in-memory database, which forgets everything when "
+                "the command ends; name a file."
+            )
         scheme = _SCHEME.match(value)
         if scheme is None:
             return cls.sqlite(Path(value).expanduser())
@@ -273,8 +278,7 @@ def store_trouble(error: BaseException, location: str) -> CommissioningError | N
         current = current.__cause__ or current.__context__
     text = " ".join(" ".join(str(e).split()) for e in chain).lower()
     from_store = any(
-        isinstance(e, sqlite3.Error | OSError)
-        or type(e).__module__.startswith(("psycopg", "eventsourcing"))
+        isinstance(e, sqlite3.Error) or type(e).__module__.startswith(("psycopg", "eventsourcing"))
         for e in chain
     )
     if not from_store:

@@ -872,11 +872,43 @@ def _notes(args: argparse.Namespace, tracker: Tracker) -> None:
             )
 
 
+def _failure(error: BaseException, store: StoreConfig | None) -> tuple[str, int]:
+    """The sentence and exit code for an error that ended a command."""
+    if isinstance(error, CommissioningError):
+        return str(error), error.exit_code
+    from commission_tracker.application.store import store_trouble
+
+    trouble = store_trouble(error, store.location if store else "named")
+    if trouble is not None:
+        return str(trouble), trouble.exit_code
+    if isinstance(error, OSError):  # the output (a full disk, a closed terminal), a file
+        where = f": {error.filename}" if error.filename else ""
+        return f"A file or the output could not be written ({error.strerror}{where}).", 1
+    detail = " ".join(str(error).split())[:200]
+    return (
+        f"The command stopped on an unexpected error ({type(error).__name__}"
+        f"{': ' + detail if detail else ''}); a fact is recorded whole or not at all. "
+        f"Please report it (set {DEBUG_ENV}=1 to see the details).",
+        EXIT_TROUBLE,
+    )
+
+
+def _tolerant_output() -> None:
+    """Characters the terminal's encoding cannot show are escaped, never an error (a
+    fact already recorded must not be reported as failed because its name has an é)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``ctrack``: exits 0 done, 1 store or environment trouble, 2 invalid input, 3 a
-    conflict worth retrying (README, "When things go wrong"); never a traceback."""
+    conflict worth retrying (README, "When things go wrong"); never a traceback, and
+    never a failure reported for a fact that was recorded."""
+    _tolerant_output()
     parser = build_parser()
     store: StoreConfig | None = None
+    tracker: Tracker | None = None
     try:
         args = parser.parse_args(argv)
         if args.verb in LONG_RUNNING:
@@ -887,32 +919,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = run(args, tracker)
             _notes(args, tracker)
             return code
-    except CommissioningError as error:
-        _say(error)
-        return error.exit_code
     except BrokenPipeError:
         return EXIT_OK
     except KeyboardInterrupt:
         _say("Interrupted; a fact is recorded whole or not at all.")
         return 130
     except Exception as error:
-        # The last line of defence: store trouble is one sentence, exit 1 (or 3 when the
-        # store is busy); anything else is a bug, still one sentence and exit 1.
-        from commission_tracker.application.store import store_trouble
-
-        trouble = store_trouble(error, store.location if store else "named")
-        if trouble is not None:
-            _say(trouble)
-            return trouble.exit_code
-        if os.environ.get(DEBUG_ENV) == "1":
+        if os.environ.get(DEBUG_ENV) == "1" and not isinstance(error, CommissioningError):
             raise
-        detail = " ".join(str(error).split())[:200]
-        _say(
-            f"The command stopped on an unexpected error ({type(error).__name__}"
-            f"{': ' + detail if detail else ''}); a fact is recorded whole or not at all. "
-            f"Please report it (set {DEBUG_ENV}=1 to see the details)."
-        )
-        return EXIT_TROUBLE
+        sentence, code = _failure(error, store)
+        if tracker is not None and tracker.committed:
+            # The fact is in the store: say so, and what went wrong after.
+            for warning in tracker.warnings:
+                _say(warning)
+            _say(f"The fact was recorded (see 'ctrack history'), but then: {sentence}")
+            return EXIT_OK
+        _say(sentence)
+        return code
 
 
 def console() -> int:

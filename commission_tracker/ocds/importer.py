@@ -17,9 +17,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from commission_tracker.aggregates.bounds import printable
 from commission_tracker.aggregates.errors import (
     CommissioningError,
     ConcurrentChange,
+    InvalidFact,
 )
 from commission_tracker.aggregates.identity import exercise_id
 from commission_tracker.aggregates.vocabulary import ContractKind, Mechanism, Phase, Regime, Sector
@@ -116,8 +118,18 @@ class OcdsImport:
         groups: dict[str, tuple[list[ReleaseFacts], str]] = {}
         for ocid, releases in by_process.items():
             releases.sort(key=lambda r: (r.date, r.release_id))
-            mapped = [map_release(r) for r in releases]
-            groups[ocid] = (mapped, _reference(mapped))
+            mapped: list[ReleaseFacts] = []
+            for release in releases:
+                try:
+                    mapped.append(map_release(release))
+                except _UNUSABLE as error:
+                    raise _refusal(release, error) from None
+            try:
+                reference = _reference(mapped)
+                exercise_id(reference)  # a reference no fact could carry refuses its file
+                groups[ocid] = (mapped, reference)
+            except _UNUSABLE as error:
+                raise _refusal(releases[0], error) from None
         stored = self._stored(reference for _, reference in groups.values())
         done = 0
         counts = Counts()
@@ -133,8 +145,10 @@ class OcdsImport:
             for facts in mapped:
                 release = facts.release
                 try:
-                    if release.release_id in seen or (
-                        exercise is not None and release.release_id in exercise.releases
+                    if (
+                        release.release_id in seen
+                        or (exercise is not None and release.release_id in exercise.releases)
+                        or _already_held(exercise, facts.compact, remap)
                     ):
                         counts.unchanged += 1
                     elif facts.compact is not None:
@@ -144,12 +158,8 @@ class OcdsImport:
                     else:
                         exercise = self._apply_published(exercise, reference, mapped, facts)
                         counts.imported += 1
-                except CommissioningError as error:
-                    raise _ReleaseRefused(
-                        release.source,
-                        f"release {release.release_id} of {ocid}: "
-                        + str(error).rstrip(".").replace("\n", " "),
-                    ) from None
+                except _UNUSABLE as error:
+                    raise _refusal(release, error) from None
                 seen.add(release.release_id)
                 done += 1
                 if self.progress is not None:
@@ -203,12 +213,17 @@ class OcdsImport:
         # The exercises are in memory: the views take them from here (one transaction)
         # when the import took one unbroken run of positions, else they catch up.
         exercises = [e for e in touched.values() if e.version]
-        recorded = bool(
-            self.tracker._project
-            and ids
-            and ids[-1] - ids[0] + 1 == len(stored)
-            and self.tracker.projector.record_saved(exercises, before=ids[0] - 1, after=ids[-1])
-        )
+        self.tracker.committed = True
+        try:
+            recorded = bool(
+                self.tracker._project
+                and ids
+                and ids[-1] - ids[0] + 1 == len(stored)
+                and self.tracker.projector.record_saved(exercises, before=ids[0] - 1, after=ids[-1])
+            )
+        except Exception as error:
+            self.tracker._views_behind(error)
+            recorded = True  # said: the views catch up at the next command
         if not recorded:
             self.tracker._saved()
 
@@ -380,3 +395,45 @@ def _advance_to(exercise: CommissioningExercise, target: Phase, on: date, user: 
     """Move forward, one phase at a time, up to ``target`` (never back)."""
     while exercise.phase.position < target.position:
         exercise.advance(exercise.phase.next, on=on, recorded_by=user)
+
+
+_UNUSABLE = (CommissioningError, ValueError, TypeError, KeyError, ArithmeticError, RecursionError)
+"""What a release that cannot be taken raises: it refuses its file, never the run."""
+
+
+def _refusal(release: reader.Release, error: BaseException) -> _ReleaseRefused:
+    """The refusal of ``release``'s file, naming the release and the problem."""
+    if isinstance(error, CommissioningError):
+        detail = str(error)
+    else:
+        detail = f"its data cannot be used ({type(error).__name__}: {str(error)[:120]})"
+    return _ReleaseRefused(
+        release.source,
+        f"release {printable(release.release_id)} of {printable(release.ocid)}: "
+        + detail.rstrip(".").replace("\n", " "),
+    )
+
+
+def _already_held(
+    exercise: CommissioningExercise | None, compact: dict[str, Any] | None, remap: dict[int, int]
+) -> bool:
+    """Whether a release ctrack wrote carries a fact this store already holds (the same
+    exercise exported and read back): it then adds nothing. A fact of another kind at that
+    number means another exercise with the same reference, which is refused."""
+    if exercise is None or compact is None:
+        return False
+    fact = compact.get("fact") or {}
+    sequence = fact.get("sequence")
+    if not isinstance(sequence, int) or isinstance(sequence, bool):
+        return False
+    if not 1 <= sequence <= exercise.version or sequence > len(exercise.log):
+        return False
+    held = exercise.log[sequence - 1]
+    if type(held).__name__ != fact.get("type"):
+        raise InvalidFact(
+            f"it carries fact #{sequence} ({fact.get('type')}), but fact #{sequence} of "
+            f"exercise {exercise.reference} here is {type(held).__name__}: another exercise "
+            "with the same reference"
+        )
+    remap[sequence] = sequence
+    return True

@@ -81,6 +81,9 @@ def read(name: str) -> SourceFile:
     try:
         for document in _documents(text):
             _collect(source, document)
+    except RecursionError:
+        source.releases = []
+        source.refused = "nests too deeply to be an OCDS document"
     except Refused as error:
         source.releases = []
         source.refused = str(error)
@@ -94,6 +97,8 @@ def _documents(text: str) -> Iterator[Any]:
     except json.JSONDecodeError as error:
         if error.msg != "Extra data":
             raise Refused(f"is not JSON ({error.msg}, line {error.lineno})") from None
+    except (ValueError, RecursionError) as error:  # 5,000-digit numbers, deep nesting
+        raise Refused(f"is JSON ctrack cannot read ({type(error).__name__})") from None
     for number, line in enumerate(text.splitlines(), start=1):  # JSON Lines
         if not line.strip():
             continue
@@ -101,6 +106,9 @@ def _documents(text: str) -> Iterator[Any]:
             yield json.loads(line)
         except json.JSONDecodeError as error:
             raise Refused(f"line {number} is not JSON ({error.msg})") from None
+        except (ValueError, RecursionError) as error:
+            name = type(error).__name__
+            raise Refused(f"line {number} is JSON ctrack cannot read ({name})") from None
 
 
 def _collect(source: SourceFile, document: Any) -> None:

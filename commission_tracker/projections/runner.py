@@ -122,12 +122,27 @@ def _chunks(
         yield chunk
 
 
+def environment_trouble(error: Exception, reference: str) -> None:
+    """Raise, as store or environment trouble (exit 1), an error that is not the
+    exercise's own: its Compact profile cannot be found or read here (``CTRACK_PROFILES``
+    is not set as it was). Marking the exercise damaged would outlast the cause."""
+    from commission_tracker.aggregates.errors import ProfileUnavailable
+    from commission_tracker.rules.law import ProfileInvalid
+
+    if isinstance(error, ProfileUnavailable | ProfileInvalid):
+        raise StoreTrouble(
+            f"Exercise {reference} cannot be checked: {str(error).rstrip('.')}. Make its "
+            "profile available again (as when it was recorded), then run the command again."
+        ) from None
+
+
 def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
     from commission_tracker.projections.projection import rows_for
 
     try:
         return rows_for(exercise), exercise.version
     except Exception as error:  # a rule that fails marks this exercise, not the store
+        environment_trouble(error, exercise.reference)
         sequence, problem = problem_of(error)
         return (
             ExerciseRows.damaged(str(exercise.id), exercise.reference, sequence, problem),
@@ -146,8 +161,9 @@ def rows_from_log(
         exercise = fold_log(mapper, ident, log)
         return rows_for(exercise), exercise.version
     except Exception as error:
-        sequence, problem = problem_of(error)
         reference = (reference_in(log[0][2]) if log else None) or str(ident)
+        environment_trouble(error, reference)
+        sequence, problem = problem_of(error)
         return ExerciseRows.damaged(str(ident), reference, sequence, problem), len(log)
 
 

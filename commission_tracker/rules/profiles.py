@@ -29,7 +29,7 @@ from typing import Any
 
 import platformdirs
 
-from commission_tracker.aggregates.errors import InvalidFact
+from commission_tracker.aggregates.errors import InvalidFact, ProfileUnavailable
 from commission_tracker.rules.law import ProcurementLaw, ProfileInvalid, load_law
 
 SHIPPED_DIR = Path(__file__).parent / "profiles"
@@ -416,13 +416,15 @@ def _scan(dirs: tuple[tuple[Path, str, int | None], ...]) -> Mapping[str, tuple[
     return MappingProxyType(found)  # shared by every caller through the cache
 
 
-def _unknown_profile(name: str, index: Mapping[str, Any], wanted_by: Path | None) -> InvalidFact:
+def _unknown_profile(
+    name: str, index: Mapping[str, Any], wanted_by: Path | None
+) -> ProfileUnavailable:
     names = ", ".join(sorted(index)) or "none"
     if wanted_by is None:
         lead = f"There is no Compact profile called '{name}'"
     else:
         lead = f"The Compact profile {wanted_by} extends '{name}', but there is no such profile"
-    return InvalidFact(
+    return ProfileUnavailable(
         f"{lead}; the profiles available are: {names}. To add one, put <name>.toml in "
         f"{user_profiles_dir()} or in the directory named by {ENV_VAR}."
     )
