@@ -133,6 +133,20 @@ def test_a_decision_on_every_vcs_provider_is_served_by_a_notice_to_one_of_them(
     assert decision["subject"] == "decision #3 to reduce funding to every current VCS provider"
 
 
+def test_a_decision_on_every_vcs_provider_owes_each_of_them_notice(ctrack: Ctrack) -> None:
+    """A letter to one provider never serves the others: each is owed its own notice."""
+    opened(ctrack)
+    award(ctrack, "Alpha Trust", "vcs", "90000", "2026-01-10", "2028-01-09", "2026-01-08")
+    award(ctrack, "Beta Care", "vcs", "60000", "2026-01-10", "2028-01-09", "2026-01-08")
+    decide(ctrack, "--all-vcs-providers", "--effective", "2026-06-01", "--on", "2026-02-01")
+    notice(ctrack, "Alpha Trust", "2026-06-01", "2026-02-10")
+    found = statuses(ctrack, "notice-period", today="2026-06-02")
+    assert found["notice #5 to Alpha Trust"] == "compliant"
+    beta = [subject for subject in found if "Beta Care" in subject]
+    assert beta and found[beta[0]] == "breach", found
+    assert not any("Alpha Trust (every" in subject for subject in found)  # served
+
+
 # -- 2. Leicestershire's previously defined end date ---------------------------------------
 
 

@@ -127,6 +127,9 @@ class FundingEnd:
     """Set when the funding ends because the award runs out (a previously defined end date)."""
     agreed_end: Awarded | None = None
     """For a decision ending funding on an award's own end date: that award."""
+    split: bool = False
+    """One of the ends a decision about every current VCS provider makes, one a provider:
+    each provider is owed its own notice."""
 
     @property
     def fact(self) -> ExerciseEvent:
@@ -140,6 +143,12 @@ class FundingEnd:
 
     @property
     def subject(self) -> str:
+        if self.decision is not None and self.split:
+            verb = "reduce" if self.decision.change is FundingChange.REDUCE else "end"
+            return (
+                f"decision #{self.decision.sequence} to {verb} funding to {self.recipient} "
+                "(every current VCS provider)"
+            )
         if self.decision is not None:
             return decision_subject(self.decision)
         assert self.award is not None
@@ -256,12 +265,35 @@ def _affects(exercise: CommissioningExercise, decision: DecommissionDecided, org
     return decision.provider is not None and same_organisation(decision.provider, org)
 
 
-def _agreed_end(exercise: CommissioningExercise, decision: DecommissionDecided) -> Awarded | None:
-    """The award whose own end date (agreed when it was made) the decision ends funding on."""
+def _current_vcs_providers(
+    exercise: CommissioningExercise, decision: DecommissionDecided
+) -> list[str]:
+    """The VCS providers funded on the last day before a decision takes effect, each
+    once, in the order of their awards (whom a decision about every one affects)."""
+    last_funded = decision.effective - timedelta(days=1)
+    providers: list[str] = []
+    for award in exercise.awards:
+        current = award.sector is Sector.VCS and award.starts <= last_funded <= award.ends
+        if current and not any(same_organisation(award.provider, p) for p in providers):
+            providers.append(award.provider)
+    return providers
+
+
+def _agreed_end(
+    exercise: CommissioningExercise, decision: DecommissionDecided, provider: str | None = None
+) -> Awarded | None:
+    """The award whose own end date (agreed when it was made) the decision ends funding on
+    (for ``provider``'s awards only, when given)."""
     if decision.change is not FundingChange.END:
         return None
     last_funded = decision.effective - timedelta(days=1)
-    if decision.all_vcs_providers:
+    if provider is not None:
+        current = [
+            a
+            for a in exercise.awards
+            if same_organisation(a.provider, provider) and a.starts <= last_funded <= a.ends
+        ]
+    elif decision.all_vcs_providers:
         current = [
             a
             for a in exercise.awards
@@ -287,18 +319,35 @@ def _serves_inferred(exercise: CommissioningExercise, end: FundingEnd, notice: N
 def funding_ends(exercise: CommissioningExercise) -> NoticeMap:
     """Every funding end of the exercise and the notices serving each."""
     ends: list[FundingEnd] = []
-    by_decision: dict[int, FundingEnd] = {}
+    by_decision: dict[int, list[FundingEnd]] = {}
     for d in exercise.decisions:
-        end = FundingEnd(
-            on=d.effective,
-            recipient=None if d.all_vcs_providers else d.provider,
-            sector=decision_sector(exercise, d),
-            decision=d,
-            agreed_end=_agreed_end(exercise, d),
-        )
-        ends.append(end)
-        by_decision[d.sequence] = end
-    by_award: dict[int, FundingEnd] = {}
+        providers = _current_vcs_providers(exercise, d) if d.all_vcs_providers else []
+        if providers:
+            # Every current VCS provider is owed its own notice.
+            made = [
+                FundingEnd(
+                    on=d.effective,
+                    recipient=provider,
+                    sector=Sector.VCS,
+                    decision=d,
+                    agreed_end=_agreed_end(exercise, d, provider),
+                    split=True,
+                )
+                for provider in providers
+            ]
+        else:
+            made = [
+                FundingEnd(
+                    on=d.effective,
+                    recipient=None if d.all_vcs_providers else d.provider,
+                    sector=decision_sector(exercise, d),
+                    decision=d,
+                    agreed_end=_agreed_end(exercise, d),
+                )
+            ]
+        ends.extend(made)
+        by_decision[d.sequence] = made
+    by_award: dict[int, list[FundingEnd]] = {}
     set_aside = []
     for award in exercise.awards:
         reason = _set_aside_reason(exercise, award)
@@ -310,7 +359,7 @@ def funding_ends(exercise: CommissioningExercise) -> NoticeMap:
                 award=award,
             )
             ends.append(end)
-            by_award[award.sequence] = end
+            by_award[award.sequence] = [end]
         else:
             text, facts, decision = reason
             set_aside.append((award, text, facts))
@@ -319,8 +368,10 @@ def funding_ends(exercise: CommissioningExercise) -> NoticeMap:
     served: dict[int, tuple[FundingEnd, ...]] = {}
     for notice in exercise.notices:
         if notice.names_what_it_serves:
-            named = [by_decision[n] for n in notice.for_decisions if n in by_decision]
-            named += [by_award[n] for n in notice.for_awards if n in by_award]
+            named = [e for n in notice.for_decisions for e in by_decision.get(n, [])]
+            named += [e for n in notice.for_awards for e in by_award.get(n, [])]
+            # A letter about a decision on every VCS provider serves its addressee's end.
+            named = [e for e in named if not e.split or same_organisation(e.recipient, notice.to)]
             served[notice.sequence] = tuple(dict.fromkeys(named))
     claimed = {end for named in served.values() for end in named}
     # Decisions first: an explicit decision is a stronger claim on a notice than a run-out.
