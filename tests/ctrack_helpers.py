@@ -232,3 +232,188 @@ def version_1_opening(reference: str, *, on: date = date(2024, 5, 1)) -> StoredE
         topic="commission_tracker.events:ExerciseOpened",
         state=MsgpackTranscoder().encode(state),
     )
+
+
+# -- robustness: sentences, reading verbs, a store on either backend -----------------------
+
+
+def guarded(run: Callable[..., Result]) -> Callable[..., Result]:
+    """``run`` (the ``ctrack`` fixture), but an exception escaping ``main`` becomes what a
+    user of the real program sees: exit 1 and a traceback on stderr."""
+    import traceback
+
+    def call(*args: str, **kwargs: Any) -> Result:
+        try:
+            return run(*args, **kwargs)
+        except Exception:  # the program would die with a traceback
+            return Result(1, "", traceback.format_exc())
+
+    return call
+
+
+Words = str | tuple[str, ...]
+"""A word a sentence must hold, or a tuple of alternatives, one of which it must hold."""
+
+
+def assert_sentence(result: Result, code: int, *words: Words) -> str:
+    """``result`` exited ``code`` with one sentence on stderr holding every word of
+    ``words`` (case-insensitive), printed nothing and no traceback; returns the sentence."""
+    assert "Traceback" not in result.err, result.err[-3000:]
+    assert result.code == code, (result.code, result.out[-500:], result.err[-1500:])
+    assert result.out == "", "nothing is printed to standard output"
+    err = result.err
+    assert err.endswith("\n") and err.count("\n") == 1, f"not one line: {err[-1500:]!r}"
+    assert err.startswith("ctrack: "), err
+    sentence = err.removeprefix("ctrack: ").strip()
+    for word in words:
+        options = (word,) if isinstance(word, str) else word
+        assert any(o.lower() in sentence.lower() for o in options), (
+            f"none of {options!r} in {sentence!r}"
+        )
+    return sentence
+
+
+def assert_no_traceback(result: Result, *codes: int) -> None:
+    assert "Traceback" not in result.err, result.err[-3000:]
+    assert result.code in codes, (result.code, result.out[-500:], result.err[-1500:])
+
+
+READING_VERBS: list[list[str]] = [
+    ["list"],
+    ["list", "--json"],
+    ["flags"],
+    ["flags", "--json"],
+    ["evaluate"],
+    ["deadlines", "--json"],
+    ["involvement", "--json"],
+]
+"""The verbs that read the whole portfolio (from the views)."""
+
+
+def reading_verbs(*references: str) -> list[list[str]]:
+    """:data:`READING_VERBS` and, for each reference, the verbs that read one exercise."""
+    return READING_VERBS + [
+        args
+        for reference in references
+        for args in (
+            ["show", reference],
+            ["history", reference, "--json"],
+            ["compliance", reference],
+        )
+    ]
+
+
+def assert_reading_works(run: Callable[..., Result], *references: str) -> list[Result]:
+    """Every reading verb (and those of one exercise for each of ``references``) exits 0
+    without a traceback, and its JSON parses."""
+    results = []
+    for args in reading_verbs(*references):
+        result = run(*args)
+        assert "Traceback" not in result.err, (args, result.err[-3000:])
+        assert result.code == 0, (args, result.code, result.err[-1500:])
+        if "--json" in args:
+            result.json()
+        results.append(result)
+    return results
+
+
+SQLITE_EVENTS = "stored_events"
+POSTGRES_EVENTS = "commissioning_events"
+
+
+@dataclass
+class StoreUnderTest:
+    """A test's store on SQLite or PostgreSQL: its ``--store`` address, and direct access
+    to its event table, to count events or damage them as a disk or a hand could."""
+
+    kind: str
+    address: str
+    schema: str | None = None
+
+    def _connect(self) -> Any:
+        if self.kind == "sqlite":
+            return closing(sqlite3.connect(self.address))
+        import psycopg
+
+        return psycopg.connect(self.address.partition("?")[0], autocommit=True)
+
+    @property
+    def table(self) -> str:
+        if self.kind == "sqlite":
+            return SQLITE_EVENTS
+        return f'"{self.schema}".{POSTGRES_EVENTS}'
+
+    def _sql(self, statement: str) -> str:
+        statement = statement.replace("{events}", self.table)
+        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+
+    def _id(self, reference: str) -> Any:
+        ident = exercise_id(reference)
+        return ident.hex if self.kind == "sqlite" else ident
+
+    def execute(self, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._connect() as connection:
+            cursor = connection.execute(self._sql(statement), params)
+            rows = cursor.fetchall() if cursor.description else []
+            if self.kind == "sqlite":
+                connection.commit()
+        return [tuple(row) for row in rows]
+
+    def count(self) -> int:
+        """How many events the store holds (0 before its table exists)."""
+        if self.kind == "sqlite":
+            return sqlite_event_count(Path(self.address))
+        exists = self.execute("SELECT to_regclass(?)", (self.table,))[0][0]
+        return int(self.execute("SELECT COUNT(*) FROM {events}")[0][0]) if exists else 0
+
+    def rows(self, reference: str) -> list[tuple[int, str, bytes]]:
+        """The exercise's stored events: (version, topic, state), in order."""
+        rows = self.execute(
+            "SELECT originator_version, topic, state FROM {events} WHERE originator_id = ? "
+            "ORDER BY originator_version",
+            (self._id(reference),),
+        )
+        return [(int(v), str(t), bytes(s)) for v, t, s in rows]
+
+    def delete(self, reference: str, version: int) -> None:
+        self.execute(
+            "DELETE FROM {events} WHERE originator_id = ? AND originator_version = ?",
+            (self._id(reference), version),
+        )
+
+    def set_state(self, reference: str, version: int, state: bytes) -> None:
+        self.execute(
+            "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            (state, self._id(reference), version),
+        )
+
+    def set_topic(self, reference: str, version: int, topic: str) -> None:
+        self.execute(
+            "UPDATE {events} SET topic = ? WHERE originator_id = ? AND originator_version = ?",
+            (topic, self._id(reference), version),
+        )
+
+    def append(self, reference: str, version: int, topic: str, state: bytes) -> None:
+        self.execute(
+            "INSERT INTO {events} (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            (self._id(reference), version, topic, state),
+        )
+
+    def edit_state(self, reference: str, version: int, **changes: Any) -> None:
+        """Change fields inside a stored event's msgpack state, as a hand editing the
+        store (or an older ctrack that checked less) could."""
+        import msgpack
+
+        [state] = [s for v, _, s in self.rows(reference) if v == version]
+        decoded = msgpack.unpackb(state, raw=False, strict_map_key=False)
+        assert isinstance(decoded, dict) and decoded.keys() >= changes.keys(), decoded
+        decoded.update(changes)
+        self.set_state(reference, version, msgpack.packb(decoded, use_bin_type=True))
+
+
+def postgres_store(url: str) -> StoreUnderTest:
+    from urllib.parse import parse_qs, urlsplit
+
+    schema = parse_qs(urlsplit(url).query)["schema"][0]
+    return StoreUnderTest("postgres", url, schema)
