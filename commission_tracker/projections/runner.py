@@ -200,6 +200,10 @@ class Projector:
         """The position of the last event reflected in the views (0 if none)."""
         return self.views.max_tracking_id(self.application_name) or 0  # type: ignore[attr-defined]
 
+    def behind(self) -> int:
+        """How many events of the log the views do not reflect yet."""
+        return max((self.recorder.max_notification_id() or 0) - self.position(), 0)
+
     def needs_rebuild(self) -> bool:
         return (
             self.views.get_meta(VERSION) != PROJECTION_VERSION
@@ -467,7 +471,15 @@ class Projector:
         recorder = self.recorder
         postgres = self.views.placeholder != "?"
         if postgres:
-            table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+            from psycopg.sql import SQL, Identifier
+
+            table = (
+                SQL("{}.{}")
+                .format(
+                    Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+                )
+                .as_string()
+            )
             statement = (
                 f"SELECT originator_id, originator_version, topic, state FROM {table} "
                 "WHERE (originator_id, originator_version) > (%s, %s) "
