@@ -11,14 +11,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from ctrack_helpers import TODAY, Result
+from ctrack_helpers import TODAY, Result, open_args
 
 from benchmarks.workload import TODAY as WORKLOAD_TODAY
 from benchmarks.workload import generate
+from commission_tracker.application import StoreConfig
 
 pytestmark = pytest.mark.postgres
 
@@ -124,3 +127,216 @@ def test_a_batch_written_by_copy_gets_its_positions_in_order(postgres_url: str) 
         assert list(first) + list(ids) == list(range(first[0], first[0] + len(events)))
         notifications = tracker.app.recorder.select_notifications(1, len(events) + 10)
         assert [n.originator_id for n in notifications] == [e.originator_id for e in events]
+
+
+# -- 2. read-only auditors -----------------------------------------------------------------
+
+
+@pytest.fixture
+def auditor(postgres_url: str, postgres_server: str) -> Iterator[str]:
+    """A role name of this test's own, dropped (with its grants) afterwards."""
+    import uuid
+
+    import psycopg
+
+    role = f"ctrack_auditor_{uuid.uuid4().hex[:10]}"
+    try:
+        yield role
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as connection:
+            exists = connection.execute("SELECT 1 FROM pg_roles WHERE rolname=%s", (role,))
+            if exists.fetchone():
+                connection.execute(f'DROP OWNED BY "{role}"')
+                connection.execute(f'DROP ROLE "{role}"')
+
+
+def as_user(url: str, role: str) -> str:
+    """``url`` with ``role`` as its user."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}").geturl()
+
+
+def record_two_exercises(ctrack: Ctrack, store: str) -> None:
+    for reference in ("AUD-1", "AUD-2"):
+        assert ctrack("--store", store, *open_args(reference)).code == 0
+    consulted = ctrack("--store", store, "consult", "AUD-1", "--opens", "2026-01-12",
+                       "--closes", "2026-02-09")  # fmt: skip
+    assert consulted.code == 0, consulted.err
+
+
+def test_auditor_role_prints_the_sql_and_changes_nothing(
+    ctrack: Ctrack, postgres_url: str, auditor: str
+) -> None:
+    printed = ctrack("--store", postgres_url, "auditor-role", auditor)
+    assert printed.code == 0, printed.err
+    assert (
+        f'GRANT SELECT ON ALL TABLES IN SCHEMA "{StoreConfig.from_option(postgres_url).schema}"'
+        in printed.out
+    )
+    assert "INSERT" not in printed.out and "UPDATE" not in printed.out
+    import psycopg
+
+    with psycopg.connect(postgres_url.partition("?")[0]) as connection:
+        found = connection.execute("SELECT 1 FROM pg_roles WHERE rolname=%s", (auditor,))
+        assert found.fetchone() is None, "printing the SQL created the role"
+
+
+def test_an_auditor_reads_everything_and_records_nothing(
+    ctrack: Ctrack, postgres_url: str, auditor: str, tmp_path: Path
+) -> None:
+    record_two_exercises(ctrack, postgres_url)
+    granted = ctrack("--store", postgres_url, "auditor-role", auditor, "--run")
+    assert granted.code == 0, granted.err
+    audit = as_user(postgres_url, auditor)
+    owner_views = same_views(postgres_url)
+    assert same_views(audit) == owner_views
+    for verb in (["show", "AUD-1"], ["history", "AUD-1"], ["compliance", "AUD-1"],
+                 ["deadlines"]):  # fmt: skip
+        read = ctrack("--store", audit, *verb, "--json")
+        assert read.code == 0 and read.err == "", (verb, read.err)
+    events = pg_count(postgres_url)
+    for args in (
+        open_args("AUD-3"),
+        ["involve", "AUD-1", "--org", "Mind", "--sector", "vcs", "--activity", "co-design"],
+        ["advance", "AUD-2", "plan"],
+        ["replay", "--quiet"],
+        ["demo", "--force"],
+    ):
+        refused = ctrack("--store", audit, *args)
+        assert refused.code == 1, (args, refused)
+        assert refused.err.count("\n") == 1 and "may only read" in refused.err, refused.err
+        assert "Traceback" not in refused.err and refused.out == ""
+    lines = tmp_path / "more.jsonl"
+    lines.write_text(json.dumps({"verb": "bid", "reference": "AUD-1", "bidder": "X",
+                                 "sector": "vcs"}) + "\n")  # fmt: skip
+    refused = ctrack("--store", audit, "import", str(lines))
+    assert refused.code == 1 and "may only read" in refused.err
+    assert pg_count(postgres_url) == events
+
+
+def test_an_auditor_reads_views_that_are_behind_as_they_are_with_a_note(
+    ctrack: Ctrack, postgres_url: str, auditor: str
+) -> None:
+    from commission_tracker.application import Clock, Tracker
+
+    record_two_exercises(ctrack, postgres_url)
+    assert ctrack("--store", postgres_url, "auditor-role", auditor, "--run").code == 0
+    # A fact saved by a process that did not bring the views up to date.
+    with Tracker(StoreConfig.from_option(postgres_url), project=False,
+                 clock=Clock(date.fromisoformat(TODAY))) as writer:  # fmt: skip
+        writer.open_exercise(reference="AUD-LATE", title="Late", commissioner="Leeds",
+                             value="1000", mechanism="grant", regime="grant",
+                             profile="national")  # fmt: skip
+    audit = as_user(postgres_url, auditor)
+    listed = ctrack("--store", audit, "list", "--json")
+    assert listed.code == 0
+    assert [row["reference"] for row in listed.json()] == ["AUD-1", "AUD-2"]
+    assert "do not show the last 1 facts" in listed.err and listed.err.count("\n") == 1
+    # The exercise itself is read from the log, which is complete.
+    assert ctrack("--store", audit, "show", "AUD-LATE", "--json").json()["title"] == "Late"
+    # Once someone who may write runs a command, the views catch up and the note goes.
+    assert ctrack("--store", postgres_url, "list").code == 0
+    listed = ctrack("--store", audit, "list", "--json")
+    assert len(listed.json()) == 3 and listed.err == ""
+
+
+def test_an_auditor_dashboard_shows_the_portfolio(
+    ctrack: Ctrack, postgres_url: str, auditor: str
+) -> None:
+    import asyncio
+
+    from commission_tracker.application import Tracker
+    from commission_tracker.tui.app import DashboardApp
+    from commission_tracker.tui.portfolio import PortfolioView
+
+    record_two_exercises(ctrack, postgres_url)
+    assert ctrack("--store", postgres_url, "auditor-role", auditor, "--run").code == 0
+
+    async def look() -> list[str]:
+        with Tracker(StoreConfig.from_option(as_user(postgres_url, auditor))) as tracker:
+            app = DashboardApp(tracker)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await pilot.press("j", "enter", "escape")
+                return [e["reference"] for e in app.query_one(PortfolioView).exercises]
+
+    assert sorted(asyncio.run(look())) == ["AUD-1", "AUD-2"]
+
+
+def test_a_user_who_may_not_create_the_schema_is_told_how(
+    ctrack: Ctrack, postgres_url: str, auditor: str
+) -> None:
+    assert ctrack("--store", postgres_url, "auditor-role", auditor, "--run").code == 0
+    missing = as_user(postgres_url, auditor).replace("schema=", "schema=nothere_")
+    refused = ctrack("--store", missing, "list")
+    assert refused.code == 1 and refused.err.count("\n") == 1
+    assert "does not exist" in refused.err and "setup-store" in refused.err
+
+
+def test_a_missing_schema_is_created_on_first_use_by_a_user_who_may(
+    ctrack: Ctrack, postgres_server: str
+) -> None:
+    import uuid
+
+    import psycopg
+
+    schema = f"ctrack_test_new_{uuid.uuid4().hex[:10]}"
+    url = f"{postgres_server}?schema={schema}"
+    try:
+        assert ctrack("--store", url, "setup-store").code == 0
+        assert ctrack("--store", url, *open_args()).code == 0
+        assert pg_count(url) == 1
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+# -- 5. moving stores ------------------------------------------------------------------
+
+
+def stored_events(store: str) -> list[tuple[object, ...]]:
+    """Every event of ``store`` as stored: exercise, version, topic, state bytes."""
+    from commission_tracker.aggregates.identity import as_uuid
+    from commission_tracker.application import Tracker
+
+    with Tracker(StoreConfig.from_option(store), project=False) as tracker:
+        notes = tracker.app.recorder.select_notifications(1, 1_000_000)
+        return [(as_uuid(n.originator_id), n.originator_version, n.topic, bytes(n.state))
+                for n in notes]  # fmt: skip
+
+
+def test_copy_store_moves_a_store_from_sqlite_to_postgres_and_back(
+    ctrack: Ctrack, postgres_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "team.sqlite"
+    lines = write_workload(tmp_path / "w.jsonl", 12)
+    first = json.loads((tmp_path / "w.jsonl").read_text().splitlines()[0])["reference"]
+    today = WORKLOAD_TODAY.isoformat()
+    assert (
+        ctrack("--store", str(source), "import", str(tmp_path / "w.jsonl"), today=today).code == 0
+    )
+    assert ctrack("--store", str(source), "correct", first, "2", "--reason", "typo",
+                  today=today).code == 0  # fmt: skip
+    copied = ctrack("copy-store", "--from", str(source), "--to", postgres_url, "--json")
+    assert copied.code == 0, copied.err
+    assert copied.json() == {"events": lines + 1, "exercises": 12}
+    back = tmp_path / "back.sqlite"
+    assert ctrack("copy-store", "--from", postgres_url, "--to", str(back), "--quiet").code == 0
+    events = stored_events(str(source))
+    assert len(events) == lines + 1
+    assert stored_events(postgres_url) == events == stored_events(str(back))
+    views = same_views(str(source), today=today)
+    assert same_views(postgres_url, today=today) == views == same_views(str(back), today=today)
+    history = ctrack("--store", postgres_url, "history", first, "--json").json()
+    assert history == ctrack("--store", str(source), "history", first, "--json").json()
+
+
+def test_copy_store_refuses_a_target_that_holds_facts(
+    ctrack: Ctrack, postgres_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "a.sqlite"
+    assert ctrack("--store", str(source), *open_args("A-1")).code == 0
+    assert ctrack("--store", postgres_url, *open_args("B-1")).code == 0
+    refused = ctrack("copy-store", "--from", str(source), "--to", postgres_url)
+    assert refused.code == 2 and "empty store only" in refused.err
+    assert refused.err.count("\n") == 1
+    assert pg_count(postgres_url) == 1
