@@ -194,6 +194,11 @@ class Projector:
             self._projection.forget()
 
     def _load(self, ident: UUID, version: int) -> Any:
+        # Usually the event is the exercise's latest: the application's cached copy,
+        # brought forward by its newer events only, avoids reading its whole log again.
+        latest = self.app.get_exercise(ident)
+        if latest.version == version:
+            return latest
         return self.app.get_exercise(ident, version)
 
     def position(self) -> int:
