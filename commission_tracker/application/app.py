@@ -18,7 +18,6 @@ from commission_tracker.application.infrastructure import (
 )
 from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
 
-
 AGGREGATE_CACHE_SIZE = 500
 """Exercises kept in memory between commands of one process."""
 
