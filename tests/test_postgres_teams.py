@@ -7,6 +7,7 @@ files; ``ctrack`` runs in-process through the ``ctrack`` fixture or as a process
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -340,3 +342,157 @@ def test_copy_store_refuses_a_target_that_holds_facts(
     assert refused.code == 2 and "empty store only" in refused.err
     assert refused.err.count("\n") == 1
     assert pg_count(postgres_url) == 1
+
+
+# -- 6. connection trouble ---------------------------------------------------------------
+
+
+class Proxy:
+    """A TCP relay to the PostgreSQL server that this test can pull out: ``cut()`` drops
+    every connection and refuses new ones, as a server that goes away would. With
+    ``cut_after`` bytes sent by the client it pulls itself out in mid-stream."""
+
+    def __init__(self, host: str, port: int, cut_after: int | None = None) -> None:
+        import socket
+        import threading
+
+        self.target = (host, port)
+        self.cut_after = cut_after
+        self.sent = 0
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(32)
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[Any] = []
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, server]
+            for source, sink, upstream in ((client, server, True), (server, client, False)):
+                threading.Thread(
+                    target=self._pump, args=(source, sink, upstream), daemon=True
+                ).start()
+
+    def _pump(self, source: Any, sink: Any, upstream: bool) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+                if upstream:
+                    with self.lock:
+                        self.sent += len(data)
+                    if self.cut_after is not None and self.sent > self.cut_after:
+                        self.cut()
+                        return
+        except OSError:
+            pass
+
+    def cut(self) -> None:
+        import socket
+
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self.listener.close()
+        with self.lock:
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        user = parts.netloc.rpartition("@")[0]
+        return parts._replace(netloc=f"{user}@127.0.0.1:{self.port}").geturl()
+
+
+def one_sentence(result: Result) -> None:
+    assert result.code == 1, result
+    assert result.out == "" and result.err.startswith("ctrack: ")
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err, result.err
+
+
+def test_connection_trouble_is_one_sentence(ctrack: Ctrack, postgres_server: str) -> None:
+    import uuid
+
+    parts = urlsplit(postgres_server)
+    unknown = uuid.uuid4().hex[:8]
+    cases = {
+        "connection refused": parts._replace(netloc="postgres@127.0.0.1:1").geturl(),
+        "has no user": parts._replace(
+            netloc=f"nobody_{unknown}@{parts.netloc.rpartition('@')[2]}"
+        ).geturl(),
+        "has no database": parts._replace(path=f"/nodb_{unknown}").geturl(),
+        "not known": parts._replace(netloc=f"postgres@nohost-{unknown}.invalid:5432").geturl(),
+    }
+    for words, url in cases.items():
+        for args in (["list"], open_args()):
+            result = ctrack("--store", url, *args)
+            one_sentence(result)
+            assert words in result.err, (url, result.err)
+
+
+def test_a_schema_name_cannot_carry_sql(ctrack: Ctrack, postgres_server: str) -> None:
+    import psycopg
+
+    for schema in ('x"; DROP TABLE t; --', "x y", "1abc", "a" * 64):
+        result = ctrack("--store", f"{postgres_server}?schema={schema}", "list")
+        assert result.code == 2 and "not a plain name" in result.err, result.err
+        assert result.err.count("\n") == 1
+    with psycopg.connect(postgres_server) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'x%%' AND nspname <> 'x'"
+        ).fetchone()
+    assert found is not None and found[0] == 0
+
+
+def test_a_server_that_goes_away_mid_command_leaves_one_sentence_and_no_half_fact(
+    ctrack: Ctrack, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from commission_tracker.application import Tracker
+
+    parts = urlsplit(postgres_url)
+    assert ctrack("--store", postgres_url, *open_args()).code == 0
+    proxy = Proxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    through = proxy.url(postgres_url)
+    assert ctrack("--store", through, "list").code == 0  # the relay works
+    original = Tracker.record
+
+    def server_goes_away(self: Tracker, *args: Any, **kwargs: Any) -> Any:
+        proxy.cut()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Tracker, "record", server_goes_away)
+    result = ctrack("--store", through, "involve", "CT-001", "--org", "Mind",
+                    "--sector", "vcs", "--activity", "co-design")  # fmt: skip
+    one_sentence(result)
+    assert pg_count(postgres_url) == 1
+
+
+@pytest.mark.slow
+def test_a_server_that_goes_away_mid_import_leaves_one_sentence_and_nothing_imported(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    parts = urlsplit(postgres_url)
+    assert ctrack_process("--store", postgres_url, "setup-store").code == 0
+    workload = tmp_path / "w.jsonl"
+    write_workload(workload, 60)
+    # The import sends about 100 bytes a fact: the relay is pulled out half way through.
+    proxy = Proxy(parts.hostname or "127.0.0.1", parts.port or 5432, cut_after=300_000)
+    result = ctrack_process(
+        "--store", proxy.url(postgres_url), "--today", WORKLOAD_TODAY.isoformat(),
+        "import", str(workload),
+    )  # fmt: skip
+    assert proxy.closed, "the relay was never pulled out: the test proves nothing"
+    one_sentence(result)
+    assert pg_count(postgres_url) == 0

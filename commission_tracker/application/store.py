@@ -9,6 +9,7 @@ environment settings.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,20 @@ class InvalidStoreAddress(StoreError):
     """``--store`` or ``CTRACK_STORE`` names no usable store: the input's fault (exit 2)."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""Schema names a store URL may give: plain SQL identifiers (always quoted as well)."""
+
+
+def checked_schema(name: str) -> str:
+    """``name`` if it is a plain schema name, so no URL can smuggle SQL in through it."""
+    if not SCHEMA_NAME.fullmatch(name):
+        raise InvalidStoreAddress(
+            f"The schema {name!r} in the store URL is not a plain name: use up to 63 "
+            "letters, digits and underscores, starting with a letter or an underscore."
+        )
+    return name
 
 
 def default_store_path() -> Path:
@@ -105,7 +120,7 @@ class StoreConfig:
             ("POSTGRES_CONNECT_TIMEOUT", "5"),
         ]
         if "schema" in query:
-            env.append(("POSTGRES_SCHEMA", query["schema"][0]))
+            env.append(("POSTGRES_SCHEMA", checked_schema(query["schema"][0])))
         shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         return cls(kind="postgres", location=shown, env=tuple(env))
 
