@@ -496,3 +496,16 @@ def test_a_server_that_goes_away_mid_import_leaves_one_sentence_and_nothing_impo
     assert proxy.closed, "the relay was never pulled out: the test proves nothing"
     one_sentence(result)
     assert pg_count(postgres_url) == 0
+
+
+def test_copy_store_refuses_a_source_that_is_not_there_or_empty(
+    ctrack: Ctrack, tmp_path: Path
+) -> None:
+    missing = ctrack("copy-store", "--from", str(tmp_path / "typo.sqlite"),
+                     "--to", str(tmp_path / "new.sqlite"))  # fmt: skip
+    assert missing.code == 2 and "no store" in missing.err and missing.err.count("\n") == 1
+    assert not (tmp_path / "typo.sqlite").exists() and not (tmp_path / "new.sqlite").exists()
+    assert ctrack("--store", str(tmp_path / "empty.sqlite"), "list").code == 0
+    empty = ctrack("copy-store", "--from", str(tmp_path / "empty.sqlite"),
+                   "--to", str(tmp_path / "new.sqlite"), "--quiet")  # fmt: skip
+    assert empty.code == 2 and "nothing to copy" in empty.err

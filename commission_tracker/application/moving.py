@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from eventsourcing.persistence import StoredEvent
 
@@ -42,6 +43,8 @@ def copy_store(
     the target's views."""
     if source.kind == target.kind and source.location == target.location:
         raise CommissioningError("--from and --to name the same store; name two stores.")
+    if source.kind == "sqlite" and not Path(source.location).exists():
+        raise CommissioningError(f"There is no store {source.location} to copy from (--from).")
     with Tracker(source, project=False) as reading, Tracker(target) as writing:
         writing.require_writable()
         held = writing.app.recorder.max_notification_id() or 0
@@ -63,8 +66,11 @@ def copy_store(
             if len(page) < PAGE:
                 break
             start = page[-1].id + 1
-        if events:
-            writing.app.recorder.insert_events(events)
+        if not events:
+            raise CommissioningError(
+                f"The store {source.location} holds no facts: there is nothing to copy."
+            )
+        writing.app.recorder.insert_events(events)
         if progress is not None:
             progress(f"wrote {len(events):,} events; building the views")
         writing.refresh()
