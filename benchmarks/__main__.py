@@ -53,6 +53,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--runs", type=int, help="runs of each latency figure (default: tiny 3, small 7, large 15)"
     )
     parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="measure the PostgreSQL rows instead (server URL, e.g. "
+        "postgresql://postgres@127.0.0.1:5432/test), writing only their section",
+    )
+    parser.add_argument(
         "--profile",
         choices=["misses", "all", "none"],
         default="misses",
@@ -87,6 +93,11 @@ def run(args: argparse.Namespace, work_dir: Path) -> None:
     say(f"generating {scale.exercises:,} exercises (seed {args.seed}) into {workload}")
     stats = write_workload(workload, args.seed, scale.exercises)
     say(f"workload: {stats.events:,} events")
+    if args.postgres:
+        from benchmarks import postgres
+
+        postgres.run(args.postgres, workload, work_dir, args.output)
+        return
     plan = Plan(
         scale=scale.name,
         seed=args.seed,

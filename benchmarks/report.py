@@ -361,16 +361,19 @@ def write_markdown(results: Results, path: Path) -> None:
     """Write ``path``, replacing this scale's section and keeping the other scales' and
     any hand-written analysis between ``<!-- analysis -->`` and ``<!-- /analysis -->``."""
     sections: dict[str, str] = {}
-    analysis = ""
+    analysis = postgres = ""
     if path.exists():
         text = path.read_text(encoding="utf-8")
         sections = {match.group(1): match.group(0) for match in _SECTION.finditer(text)}
         found = _ANALYSIS.search(text)
         analysis = found.group(0) + "\n\n" if found else ""
+        # The PostgreSQL rows (``benchmarks/postgres.py``) are measured by a run of their own.
+        kept = re.search(r"<!-- postgres -->.*?<!-- /postgres -->", text, re.DOTALL)
+        postgres = "\n\n" + kept.group(0) if kept else ""
     sections[results.scale] = section(results)
     ordered = sorted(sections, key=lambda scale: (_ORDER.get(scale, 9), scale))
     body = "\n\n".join(sections[scale] for scale in ordered)
-    path.write_text(f"{HEADER}\n{analysis}{body}\n", encoding="utf-8")
+    path.write_text(f"{HEADER}\n{analysis}{body}{postgres}\n", encoding="utf-8")
 
 
 def write_json(results: Results, path: Path) -> None:

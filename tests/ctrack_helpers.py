@@ -159,7 +159,7 @@ def involve(store: str, organisation: str) -> list[str]:
 
 
 def assert_concurrency_sentence(attempt: Attempt) -> None:
-    assert attempt.code == 2, attempt
+    assert attempt.code == 3, attempt  # a conflict worth retrying
     assert attempt.out == ""
     assert attempt.err.count("\n") == 1 and attempt.err.startswith("ctrack: "), attempt.err
     for words in CONCURRENCY_WORDS:

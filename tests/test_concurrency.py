@@ -51,7 +51,9 @@ def test_two_officers_opening_one_reference_at_once_make_one_exercise(
     assert len(winners) == 1
     for attempt in attempts:
         if attempt.code != 0:
-            assert attempt.code == 2 and attempt.err.count("\n") == 1, attempt
+            # Exit 2 for the invariant, 3 for a race lost five times (worth retrying).
+            assert attempt.code == (3 if "someone else" in attempt.err else 2), attempt
+            assert attempt.err.count("\n") == 1, attempt
             assert "already exists" in attempt.err or "someone else" in attempt.err
     assert event_count() == 1
     title = winners[0].argv[winners[0].argv.index("--title") + 1]
@@ -72,7 +74,9 @@ def test_a_racing_command_is_checked_against_what_the_other_recorded(
     assert sum(a.code == 0 for a in attempts) == 1
     for attempt in attempts:
         if attempt.code != 0:
-            assert attempt.code == 2 and attempt.err.count("\n") == 1, attempt
+            # Exit 2 for the invariant, 3 for a race lost five times (worth retrying).
+            assert attempt.code == (3 if "someone else" in attempt.err else 2), attempt
+            assert attempt.err.count("\n") == 1, attempt
             assert "already in the plan phase" in attempt.err or "someone else" in attempt.err
     history = ctrack("history", REFERENCE, "--json").json()
     assert [f["type"] for f in history] == ["ExerciseOpened", "PhaseChanged"]

@@ -18,6 +18,9 @@ from commission_tracker.application.infrastructure import (
 )
 from commission_tracker.application.serialisation import MsgpackTranscoder, PydanticMapper
 
+AGGREGATE_CACHE_SIZE = 500
+"""Exercises kept in memory between commands of one process."""
+
 
 def project_exercise(
     exercise: CommissioningExercise | None, facts: Iterable[ExerciseEvent]
@@ -57,6 +60,11 @@ class CommissioningApplication(Application[UUID]):
         """Settings come from the store configuration only (``application_environment``)."""
         settings = dict(type(self).env)
         settings.update(env or {})
+        # Exercises read once are kept, and brought forward from the store by their newer
+        # events only (the library's fast-forward): recording on an exercise of a thousand
+        # facts read them all each time, then retried reading them all again after losing
+        # a race. Commands get a copy (``CommissioningExercise.__deepcopy__``).
+        settings.setdefault("AGGREGATE_CACHE_MAXSIZE", str(AGGREGATE_CACHE_SIZE))
         return application_environment(name, settings)
 
     def construct_factory(self, env: Environment) -> InfrastructureFactory:

@@ -19,6 +19,7 @@ from eventsourcing.utils import Environment
 APPLICATION_NAME = "commissioning"
 """The application's name: the views track their position in its log under it."""
 SQLITE_RECORDER_TOPIC = "commission_tracker.application.recorders:SQLiteEventRecorder"
+POSTGRES_RECORDER_TOPIC = "commission_tracker.application.recorders_postgres:PostgresEventRecorder"
 
 
 def application_environment(name: str, settings: Mapping[str, str]) -> Environment:
@@ -31,6 +32,9 @@ def application_environment(name: str, settings: Mapping[str, str]) -> Environme
     if env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
         # Batches of events go in with one statement (see ``recorders``).
         env.setdefault("APPLICATION_RECORDER_TOPIC", SQLITE_RECORDER_TOPIC)
+    elif env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        # Large batches by COPY, never in a pipeline (see ``recorders_postgres``).
+        env.setdefault("APPLICATION_RECORDER_TOPIC", POSTGRES_RECORDER_TOPIC)
     return Environment(name, env)
 
 

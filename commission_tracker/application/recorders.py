@@ -82,7 +82,10 @@ def recorded_originators(recorder: Any, ids: Collection[UUID]) -> set[UUID]:
         table, mark = recorder.events_table_name, "?"
         params: list[Any] = [ident.hex for ident in ids]
     else:
-        table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+        from psycopg.sql import SQL, Identifier
+
+        schema, events = recorder.datastore.schema, recorder.events_table_name
+        table = SQL("{}.{}").format(Identifier(schema), Identifier(events)).as_string()
         mark, params = "%s", ids
     found: set[UUID] = set()
     with recorder.datastore.transaction(commit=False) as c:

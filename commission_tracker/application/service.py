@@ -254,8 +254,12 @@ class Tracker:
         self._projector: Projector | None = None
         self._project = project
         self._app: CommissioningApplication | None = None
-        with self.store.setup_lock():
-            self._factory, self._recorder = self._open_store()
+        self.views_behind = 0
+        """Facts the views did not show when last read, because this user may only read
+        the store and so cannot bring them up to date (0 otherwise)."""
+        with self.store.setup_lock() as access:
+            self.access = access
+            self._factory, self._recorder = self._open_store(create=not access.set_up)
             if project and self.store.kind == "postgres":
                 try:
                     self._projector = self._new_projector()
@@ -290,22 +294,46 @@ class Tracker:
         return Projector(self._factory, self._recorder, self.store.kind, lambda: self.app)
 
     def refresh(self) -> int:
-        """Bring the views up to date with the event log; returns events processed."""
+        """Bring the views up to date with the event log; returns events processed.
+
+        A user who may only read the store cannot: the views are read as they are, and
+        ``views_behind`` says how many facts they do not show yet."""
+        if not self.access.writable:
+            self.views_behind = self.projector.behind()
+            return 0
         return self.projector.catch_up()
+
+    def require_writable(self) -> None:
+        """Refuse, in one sentence and before anything is written, to record on a store
+        this user may only read."""
+        if not self.access.writable:
+            from commission_tracker.application.store import StoreError
+
+            raise StoreError(
+                f"The user {self.access.role} may only read the store {self.store.location}: "
+                "nothing was recorded; record with a user that may write to it."
+            )
 
     @property
     def views(self) -> CommissioningViews:
         self.refresh()
         return self.projector.views
 
-    def _open_store(self) -> tuple[InfrastructureFactory[Any], ApplicationRecorder]:
+    def _open_store(
+        self, *, create: bool = True
+    ) -> tuple[InfrastructureFactory[Any], ApplicationRecorder]:
         """The store's persistence factory and event recorder (the events table is created
-        if the store is new); the application is built on them when first needed."""
+        if the store is new, unless ``create`` is false: a PostgreSQL schema already set
+        up, which a user who may only read can open); the application is built on them
+        when first needed."""
+        settings = self.store.as_env()
+        if not create:
+            settings["CREATE_TABLE"] = "no"
         # Several processes creating a new SQLite store at once can find it locked while
         # one of them switches it to WAL mode; that passes in a moment.
         for attempt in range(RETRIES):
             try:
-                return open_infrastructure(self.store.as_env())
+                return open_infrastructure(settings)
             except (sqlite3.OperationalError, OperationalError):
                 if attempt == RETRIES - 1:
                     raise
@@ -336,6 +364,7 @@ class Tracker:
         """Open a new exercise; its reference must be new to the store."""
         from commission_tracker.aggregates.exercise import CommissioningExercise
 
+        self.require_writable()
         if not reference.strip():
             raise InvalidFact("An exercise reference cannot be empty.")
         if exercise_id(reference) in self.app.repository:
@@ -362,6 +391,7 @@ class Tracker:
 
         ``on`` defaults to today and ``recorded_by`` to the tracker's user.
         """
+        self.require_writable()
         command = _commands()[verb]
         if "on" in facts and facts["on"] is None:
             del facts["on"]
@@ -407,6 +437,8 @@ class Tracker:
         import itertools
 
         from eventsourcing.persistence import StoredEvent
+
+        self.require_writable()
 
         from commission_tracker.aggregates.exercise import CommissioningExercise
         from commission_tracker.application import bulk
@@ -786,6 +818,7 @@ class Tracker:
         batch_size: int = 10_000,
     ) -> int:
         """Rebuild every view from the event log (resuming an interrupted rebuild)."""
+        self.require_writable()
         return self.projector.rebuild(restart=restart, progress=progress, batch_size=batch_size)
 
     def event_count(self) -> int:
@@ -793,7 +826,10 @@ class Tracker:
         recorder: Any = self._recorder
         table = recorder.events_table_name
         if self.store.kind == "postgres":
-            table = f'"{self.store.schema or "public"}".{table}'
+            from psycopg.sql import SQL, Identifier
+
+            schema = recorder.datastore.schema
+            table = SQL("{}.{}").format(Identifier(schema), Identifier(table)).as_string()
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(f"SELECT COUNT(*) AS n FROM {table}")
             return int(cursor.fetchone()["n"])

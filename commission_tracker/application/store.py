@@ -25,8 +25,17 @@ from commission_tracker.aggregates.errors import (
 
 STORE_ENV = "CTRACK_STORE"
 DEFAULT_STORE_NAME = "ctrack.sqlite"
-SETUP_LOCK = 770_2026_001
-"""PostgreSQL advisory lock key held while a process creates or checks the tables."""
+
+
+@dataclass(frozen=True)
+class StoreAccess:
+    """What the user of a store found when opening it."""
+
+    set_up: bool
+    """The store's tables and views exist: nothing is created (PostgreSQL)."""
+    writable: bool
+    """The user may record facts and bring the views up to date."""
+    role: str = ""
 
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//|$)")
@@ -43,6 +52,20 @@ class InvalidStoreAddress(StoreError):
     """``--store`` or ``CTRACK_STORE`` names no usable store: the input's fault (exit 2)."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""Schema names a store URL may give: plain SQL identifiers (always quoted as well)."""
+
+
+def checked_schema(name: str) -> str:
+    """``name`` if it is a plain schema name, so no URL can smuggle SQL in through it."""
+    if not SCHEMA_NAME.fullmatch(name):
+        raise InvalidStoreAddress(
+            f"The schema {name!r} in the store URL is not a plain name: use up to 63 "
+            "letters, digits and underscores, starting with a letter or an underscore."
+        )
+    return name
 
 
 def default_store_path() -> Path:
@@ -165,37 +188,17 @@ class StoreConfig:
         return cls(kind="postgres", location=shown_url, env=tuple(env))
 
     @contextmanager
-    def setup_lock(self) -> Iterator[None]:
-        """Hold while opening the store: on PostgreSQL, processes creating the tables at
-        once would collide (the library replaces its functions on every start), so they
-        take turns on an advisory lock. SQLite needs no lock here."""
+    def setup_lock(self) -> Iterator[StoreAccess]:
+        """Hold while opening the store; yields what this user may do with it. On
+        PostgreSQL the schema is looked at first and set up only when it is not (see
+        ``postgres_setup``); SQLite needs nothing here."""
         if self.kind != "postgres":
-            yield
+            yield StoreAccess(set_up=False, writable=True)
             return
-        import psycopg
+        from commission_tracker.application import postgres_setup
 
-        env = self.as_env()
-        try:
-            connection = psycopg.connect(
-                dbname=env["POSTGRES_DBNAME"],
-                host=env["POSTGRES_HOST"],
-                port=env["POSTGRES_PORT"],
-                user=env["POSTGRES_USER"],
-                password=env["POSTGRES_PASSWORD"] or None,
-                connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-                autocommit=True,
-            )
-        except psycopg.OperationalError as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise StoreError(
-                f"Cannot reach the PostgreSQL store {self.location}: {first_line}."
-            ) from None
-        with connection:
-            connection.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
-            try:
-                yield
-            finally:
-                connection.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
+        with postgres_setup.opened(self) as access:
+            yield access
 
     def as_env(self) -> dict[str, str]:
         return dict(self.env)

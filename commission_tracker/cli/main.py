@@ -671,7 +671,99 @@ def build_parser() -> Parser:
         help="Fill the store with about 30 realistic exercises.",
         description="Fill the store with about 30 realistic exercises drawn from the seeds.",
     )
+    _add_team_verbs(verbs)
     return parser
+
+
+# -- verbs for a team's store (PostgreSQL): set up, auditors, moving a store ------------
+
+
+def _add_team_verbs(verbs: Any) -> None:
+    _add_verb(
+        verbs,
+        "setup-store",
+        lambda sub: None,
+        help="Set the store up (on PostgreSQL: the schema, its tables and views).",
+        description="Create the store's schema (if missing), tables and views, once, as a "
+        "user allowed to; afterwards a user with nothing but SELECT can read it.",
+    )
+    _add_verb(
+        verbs,
+        "auditor-role",
+        _auditor_arguments,
+        help="Print (or --run) the SQL giving a PostgreSQL role read-only access.",
+        description="The SQL that lets ROLE read the store and its views and nothing else "
+        "(created when missing, able to log in). Printed for the database's owner; --run "
+        "runs it as the user of --store.",
+    )
+    _add_verb(
+        verbs,
+        "copy-store",
+        _copy_arguments,
+        help="Copy a whole store, event for event, into an empty store.",
+        description="Copy every event, with both clocks, from --from into --to (SQLite file "
+        "or postgresql:// URL, either way), which must hold no facts; then build its views.",
+    )
+
+
+def _auditor_arguments(sub: Parser) -> None:
+    sub.add_argument("role", metavar="ROLE", help="the role (user) to give read-only access")
+    sub.add_argument("--run", action="store_true", help="run the SQL instead of printing it")
+
+
+def _copy_arguments(sub: Parser) -> None:
+    sub.add_argument("--from", dest="source", required=True, metavar="PATH|URL")
+    sub.add_argument("--to", dest="target", required=True, metavar="PATH|URL")
+    sub.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _add_json(sub)
+
+
+def _setup_store(args: argparse.Namespace, tracker: Tracker) -> int:
+    # Opening the store set it up (or said why it could not).
+    print(f"The store {tracker.store.location} is set up.")
+    return EXIT_OK
+
+
+def _auditor_role(args: argparse.Namespace, tracker: Tracker) -> int:
+    if tracker.store.kind != "postgres":
+        raise UsageError(
+            "Read-only roles are for PostgreSQL stores; a SQLite file is shared by file "
+            "permissions (give auditors read access to the file)."
+        )
+    from commission_tracker.application import postgres_setup
+
+    statements = postgres_setup.auditor_statements(tracker.store, args.role)
+    if not args.run:
+        for statement in statements:
+            print(f"{statement.as_string()};")
+        return EXIT_OK
+    postgres_setup.run_statements(tracker.store, statements)
+    print(f"{args.role} may now read the store {tracker.store.location} and nothing else.")
+    return EXIT_OK
+
+
+def _copy_store(args: argparse.Namespace, clock: Clock) -> int:
+    from commission_tracker.application.moving import copy_store
+
+    def progress(message: str) -> None:
+        print(f"\r{message}", end="", file=sys.stderr)
+
+    copied = copy_store(
+        StoreConfig.from_option(args.source),
+        StoreConfig.from_option(args.target),
+        progress=None if args.quiet else progress,
+    )
+    if not args.quiet:
+        print(file=sys.stderr)
+    if args.json:
+        output.emit_json({"events": copied.events, "exercises": copied.exercises})
+    else:
+        print(f"Copied {copied.events:,} facts of {copied.exercises:,} exercises.")
+    return EXIT_OK
+
+
+STORELESS: dict[str, Callable[[argparse.Namespace, Clock], int]] = {"copy-store": _copy_store}
+"""Verbs that name their stores themselves (no ``--store``)."""
 
 
 def _facts(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
@@ -834,10 +926,12 @@ READERS: dict[str, Callable[[argparse.Namespace, Tracker], int]] = {
     "profiles": _profiles,
     "demo": _demo,
     "dashboard": _dashboard,
+    "setup-store": _setup_store,
+    "auditor-role": _auditor_role,
 }
 
 
-LONG_RUNNING = {"import", "import-ocds", "export-ocds", "replay", "demo", "dashboard"}
+LONG_RUNNING = {"import", "import-ocds", "export-ocds", "replay", "demo", "dashboard", "copy-store"}
 """Verbs that may make millions of objects or run for hours: ``console`` leaves the cyclic
 garbage collector on for them (their bulk paths still pause it where it only costs time,
 see ``commission_tracker.collector``)."""
@@ -914,9 +1008,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verb in LONG_RUNNING:
             gc.enable()  # ``console`` holds it off for the short verbs
         clock = Clock.from_option(args.today)
+        if args.verb in STORELESS:
+            return STORELESS[args.verb](args, clock)
         store = StoreConfig.from_option(args.store)
         with Tracker(store, clock=clock, user=args.by) as tracker:
             code = run(args, tracker)
+            if tracker.views_behind:
+                output.views_behind(tracker.views_behind)
             _notes(args, tracker)
             return code
     except BrokenPipeError:

@@ -260,3 +260,13 @@ def profiles(found: Sequence[Any], *, as_json: bool, user_dir: str) -> None:
         f"\nTo add your own Compact, copy a profile into {user_dir} (or the folder named by "
         "CTRACK_PROFILES) under a new name and edit it; then run 'ctrack replay'."
     )
+
+
+def views_behind(facts: int) -> None:
+    """The note after a read from views this user may not bring up to date."""
+    print(
+        f"ctrack: note: the views do not show the last {facts:,} facts yet and this user may "
+        "only read the store, so they were read as they are; they catch up at the next "
+        "command of a user who may write.",
+        file=sys.stderr,
+    )

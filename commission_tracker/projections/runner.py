@@ -219,6 +219,11 @@ class Projector:
             self._projection.forget()
 
     def _load(self, ident: UUID, version: int) -> Any:
+        # Usually the event is the exercise's latest: the application's cached copy,
+        # brought forward by its newer events only, avoids reading its whole log again.
+        latest = self.app.get_exercise(ident)
+        if latest.version == version:
+            return latest
         return self.app.get_exercise(ident, version)
 
     def _rows_of_loaded(self, ident: UUID) -> tuple[ExerciseRows, int]:
@@ -242,6 +247,10 @@ class Projector:
     def position(self) -> int:
         """The position of the last event reflected in the views (0 if none)."""
         return self.views.max_tracking_id(self.application_name) or 0  # type: ignore[attr-defined]
+
+    def behind(self) -> int:
+        """How many events of the log the views do not reflect yet."""
+        return max((self.recorder.max_notification_id() or 0) - self.position(), 0)
 
     def needs_rebuild(self) -> bool:
         return (
@@ -519,7 +528,15 @@ class Projector:
         recorder = self.recorder
         postgres = self.views.placeholder != "?"
         if postgres:
-            table = f'"{recorder.datastore.schema}".{recorder.events_table_name}'
+            from psycopg.sql import SQL, Identifier
+
+            table = (
+                SQL("{}.{}")
+                .format(
+                    Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+                )
+                .as_string()
+            )
             statement = (
                 f"SELECT originator_id, originator_version, topic, state FROM {table} "
                 "WHERE (originator_id, originator_version) > (%s, %s) "

@@ -317,9 +317,7 @@ class CommissioningViews:
             if tracking is not None and tracked is not None and tracked >= tracking.notification_id:
                 raise Superseded(f"position {tracked} is tracked already")
             for table in VIEW_TABLES:
-                self._executemany(
-                    c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids
-                )
+                self._delete_rows(c, table, ids)
             self._insert_rows(
                 c, "ct_exercises", EXERCISE_COLUMNS, [r.exercise for r in rows if r.exercise]
             )
@@ -334,6 +332,10 @@ class CommissioningViews:
                 self._insert_tracking(c, tracking)  # type: ignore[attr-defined]
             for key, value in (meta or {}).items():
                 self._set_meta(c, key, value)
+
+    def _delete_rows(self, c: Any, table: str, ids: Sequence[tuple[str]]) -> None:
+        """Delete the rows of the exercises ``ids`` (one-tuples) from ``table``."""
+        self._executemany(c, self._sql(f"DELETE FROM {{p}}{table} WHERE exercise_id=?"), ids)
 
     def _insert_rows(
         self, c: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]

@@ -1,4 +1,9 @@
-"""The views on PostgreSQL (imported only for a PostgreSQL store: psycopg is slow to load)."""
+"""The views on PostgreSQL (imported only for a PostgreSQL store: psycopg is slow to load).
+
+Rows go in by ``COPY`` and old rows out by one ``DELETE ... = ANY(...)`` per table, never
+by ``executemany``: psycopg runs that in a pipeline, which can hang for good when it sends
+much data (psycopg issue 685; see ``application.recorders_postgres``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.postgres import PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
 
 from commission_tracker.projections.views import (
     SCHEMA_MARKERS,
@@ -21,13 +27,14 @@ class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
 
     def __init__(self, datastore: Any, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
-        self.prefix = f'"{datastore.schema}".'
+        self.schema = Identifier(datastore.schema)
+        self.prefix = f"{self.schema.as_string()}."
 
     def _views_exist(self) -> bool:
         found = self.query(
             "SELECT bool_and(to_regclass(name) IS NOT NULL) AS present "
             "FROM unnest(%s::text[]) AS name",
-            ([f'"{self.datastore.schema}".{marker}' for marker in SCHEMA_MARKERS],),
+            ([f"{self.prefix}{marker}" for marker in SCHEMA_MARKERS],),
         )
         return bool(found[0]["present"])
 
@@ -41,12 +48,34 @@ class PostgresCommissioningViews(CommissioningViews, PostgresTrackingRecorder):
         return f"convert_to({expression}, 'UTF8')"
 
     def _executemany(self, c: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        if rows:
-            c.executemany(statement, rows)
+        for row in rows:
+            c.execute(statement, row)
+
+    def _delete_rows(self, c: Any, table: str, ids: Sequence[tuple[str]]) -> None:
+        if ids:
+            c.execute(
+                SQL("DELETE FROM {}.{} WHERE exercise_id = ANY(%s)").format(
+                    self.schema, Identifier(table)
+                ),
+                ([ident for (ident,) in ids],),
+            )
+
+    def _insert_rows(
+        self, c: Any, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        statement = SQL("COPY {}.{} ({}) FROM STDIN").format(
+            self.schema, Identifier(table), SQL(", ").join(map(Identifier, columns))
+        )
+        with c.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _forget_tracking(self, c: Any, application_name: str) -> None:
         c.execute(
-            f'DELETE FROM "{self.datastore.schema}".{self.tracking_table_name} '
-            "WHERE application_name=%s",
+            SQL("DELETE FROM {}.{} WHERE application_name=%s").format(
+                self.schema, Identifier(self.tracking_table_name)
+            ),
             (application_name,),
         )

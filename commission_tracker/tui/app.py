@@ -8,9 +8,11 @@ under the cursor; Enter opens an exercise's history; Escape goes back.
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -122,9 +124,19 @@ class DashboardApp(App[None]):
         ),
     ]
 
-    def __init__(self, tracker: Tracker, **kwargs: Any) -> None:
+    class StoreChanged(Message):
+        """Someone (any officer, any process) recorded facts in the store."""
+
+        def __init__(self, position: int) -> None:
+            super().__init__()
+            self.position = position
+
+    def __init__(self, tracker: Tracker, *, live: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tracker = tracker
+        self.live = live
+        """Refresh by itself when the store changes (``application.watching``)."""
+        self._stop_watching = threading.Event()
         self.exercises: list[dict[str, Any]] = []
         """The whole portfolio as last read; the portfolio pane shows those the filter keeps."""
 
@@ -147,10 +159,35 @@ class DashboardApp(App[None]):
         # empty and fills a moment later makes people press keys on nothing.
         self.action_refresh()
         self.query_one(PortfolioView).focus()
+        if self.live:
+            self._watch_store()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
+    def _watch_store(self) -> None:
+        """In a thread: wait for the store's log to grow and say so (drawn on the main
+        thread, by ``on_dashboard_app_store_changed``)."""
+        from commission_tracker.application.watching import StoreWatcher
+
+        StoreWatcher(self.tracker.store).watch(
+            lambda position: self.post_message(self.StoreChanged(position)),
+            self._stop_watching,
+        )
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
+
+    def on_dashboard_app_store_changed(self, event: StoreChanged) -> None:
+        # The same as pressing r: the cursor stays on its exercise and the filter holds.
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         """Read the portfolio again (the views catch up with facts recorded elsewhere)."""
         self.exercises = self.tracker.portfolio()
+        if self.tracker.views_behind:
+            self.sub_title = (
+                f"{self.tracker.store.location}  ·  as of {self.tracker.clock.today()}  ·  "
+                f"read only: the views lack the last {self.tracker.views_behind:,} facts"
+            )
         due_soon = len(self.tracker.deadlines(within=SOON_DAYS))
         self.query_one(PortfolioSummary).show(self.exercises, due_soon)
         self._show_portfolio()
