@@ -112,10 +112,14 @@ class StoreConfig:
         if name in ("postgresql", "postgres"):
             return cls.postgres(value)
         if name == "sqlite" and value[scheme.end() :].startswith("/"):
-            return cls.sqlite(Path(value[scheme.end() :]).expanduser())
+            # As SQLAlchemy reads it: sqlite:///relative.sqlite, sqlite:////absolute/path.
+            path = value[scheme.end() + 1 :]
+            if not path.strip():
+                raise InvalidStoreAddress(f"{named_by} names no SQLite file after sqlite:///.")
+            return cls.sqlite(Path(path).expanduser())
         raise InvalidStoreAddress(
             f"ctrack cannot use a {name}:// store ({named_by}); name a SQLite file, "
-            "sqlite:///path/to/file.sqlite, or a postgresql://user@host:5432/database URL."
+            "sqlite:///file.sqlite, or a postgresql://user@host:5432/database URL."
         )
 
     @classmethod
