@@ -26,11 +26,13 @@ DATA = Path(
     or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ocds"
 )
 if not (DATA / "mexico-city-two-releases.json").is_file():
-    pytest.fail(
-        f"The shared OCDS test data is not at {DATA}: these tests read it from "
-        "../shared/data/ocds beside the project (or set CTRACK_OCDS_DATA).",
-        pytrace=False,
+    _MISSING = (
+        f"The OCDS tests read the project's shared data at {DATA} (../shared/data/ocds beside "
+        "the project, or set CTRACK_OCDS_DATA), which is not there."
     )
+    if os.environ.get("CTRACK_REQUIRE_OCDS_DATA") == "1":
+        pytest.fail(_MISSING, pytrace=False)
+    pytest.skip(_MISSING, allow_module_level=True)
 CF2014 = DATA / "contracts-finder-2014"
 CF2025 = DATA / "contracts-finder-2025"
 MEXICO = DATA / "mexico-city-two-releases.json"
