@@ -455,6 +455,20 @@ def test_a_late_entry_belongs_to_the_phase_of_its_business_date(run: Ctrack) -> 
     assert phases["plan"]["names"] == ["Leeds Carers"]  # an explicit --phase still wins
 
 
+def test_a_phase_change_entered_late_moves_the_involvement_it_dates(run: Ctrack) -> None:
+    """The involvement was typed first, while the store still showed analyse; the move to
+    plan, dated before it, was typed afterwards: the involvement belongs to plan."""
+    opened(run)
+    ok(run("involve", REF, "--org", "Leeds Mind", "--sector", "vcs", "--activity",
+           "co-design", "--on", "2026-02-10"))  # fmt: skip
+    ok(run("involve", REF, "--org", "Leeds Carers", "--sector", "vcs", "--activity",
+           "co-design", "--phase", "analyse", "--on", "2026-02-11"))  # fmt: skip
+    ok(run("advance", REF, "plan", "--on", "2026-02-01"))
+    phases = involvement(run)["exercises"][0]["phases"]
+    assert phases["plan"]["names"] == ["Leeds Mind"]
+    assert phases["analyse"]["names"] == ["Leeds Carers"]  # an explicit --phase still wins
+
+
 def test_a_late_entry_belongs_to_the_cycle_of_its_business_date(ctrack: Ctrack) -> None:
     opened(ctrack)
     for phase, day in (("plan", "2026-01-10"), ("do", "2026-01-20")):

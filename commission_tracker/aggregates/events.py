@@ -159,8 +159,14 @@ class OrganisationInvolved(ExerciseEvent):
     sector: Sector
     activity: Activity
     phase: Phase
+    """The phase given with ``--phase``; otherwise the phase on ``on`` as known when the
+    fact was recorded (``phase_given`` False: the views place it by business date against
+    every phase change known, including ones recorded later with earlier dates)."""
     cycle: int = Field(ge=1)
     note: str | None = None
+    phase_given: bool = True
+    """Whether ``phase`` was given explicitly (facts recorded before this field: taken as
+    given, so their stored phase stands)."""
 
     def apply_to(self, exercise: CommissioningExercise) -> None:
         exercise.involvements.append(self)

@@ -349,6 +349,7 @@ class CommissioningExercise(PublishedFacts, BaseAggregate[uuid.UUID]):
             phase=phase if phase is not None else on_phase,
             cycle=on_cycle,
             note=note,
+            phase_given=phase is not None,
             on=on,
             recorded_by=recorded_by,
             **extra,

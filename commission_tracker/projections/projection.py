@@ -125,13 +125,16 @@ def involvement_rows(exercise: CommissioningExercise) -> list[tuple[Any, ...]]:
     rows: list[tuple[Any, ...]] = []
     recorded: Counter[tuple[str, str, int]] = Counter()
     for i in exercise.involvements:
+        # Placed by business date against every phase change known now (a phase change
+        # recorded late, with an earlier date, moves it), unless its phase was given.
+        phase, cycle = (i.phase, i.cycle) if i.phase_given else exercise.phase_on(i.on)
         rows.append(
             (
                 ident,
                 exercise.reference,
                 i.sequence,
-                i.cycle,
-                i.phase.value,
+                cycle,
+                phase.value,
                 i.organisation,
                 i.sector.value,
                 i.activity.value,
@@ -139,7 +142,7 @@ def involvement_rows(exercise: CommissioningExercise) -> list[tuple[Any, ...]]:
                 quarter_of(i.on),
             )
         )
-        recorded[(_name_key(i.organisation), i.activity.value, i.cycle)] += 1
+        recorded[(_name_key(i.organisation), i.activity.value, cycle)] += 1
     taking_part: list[tuple[ev.ExerciseEvent, str, Activity]] = [
         *((bid, bid.bidder, Activity.BID) for bid in exercise.bids if bid.sector is Sector.VCS),
         *(
