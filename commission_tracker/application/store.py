@@ -42,6 +42,8 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//|$)")
 """A URL's scheme (``mysql://``, ``postgresql://``; a bare ``name:`` too), which a
 SQLite path never starts with (``C:/`` aside, which has one letter)."""
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""Schema names a store URL may give: plain SQL identifiers (always quoted as well), so
+no URL can smuggle SQL in through one."""
 
 
 class StoreError(StoreTrouble):
@@ -52,20 +54,6 @@ class InvalidStoreAddress(StoreError):
     """``--store`` or ``CTRACK_STORE`` names no usable store: the input's fault (exit 2)."""
 
     exit_code = EXIT_BAD_INPUT
-
-
-SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-"""Schema names a store URL may give: plain SQL identifiers (always quoted as well)."""
-
-
-def checked_schema(name: str) -> str:
-    """``name`` if it is a plain schema name, so no URL can smuggle SQL in through it."""
-    if not SCHEMA_NAME.fullmatch(name):
-        raise InvalidStoreAddress(
-            f"The schema {name!r} in the store URL is not a plain name: use up to 63 "
-            "letters, digits and underscores, starting with a letter or an underscore."
-        )
-    return name
 
 
 def default_store_path() -> Path:
