@@ -294,6 +294,29 @@ raise SystemExit(main(sys.argv[1:]))
 """
 
 
+def workers_left_behind(marker: str, wait: float = 5.0) -> list[str]:
+    """The processes still running whose command line holds ``marker``, once those that
+    are ending have had ``wait`` seconds to go (Linux's /proc)."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                state = (entry / "stat").read_text().split(")")[-1].split()[0]
+            except OSError:
+                continue
+            if marker in command and state != "Z":
+                found.append(entry.name)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def test_a_killed_parallel_rebuild_resumes_and_ends_equal(tmp_path: Path) -> None:
     workload = tmp_path / "w.jsonl"
     write_workload(workload, 11, 80)
@@ -311,6 +334,7 @@ def test_a_killed_parallel_rebuild_resumes_and_ends_equal(tmp_path: Path) -> Non
     )  # fmt: skip
     position = kill_once_rebuilt(replay, interrupted, 3)
     assert 3 <= position < 80
+    assert not workers_left_behind(str(interrupted)), "the killed replay's workers live on"
 
     with tracker(str(interrupted), project=False) as t:
         assert t.projector.needs_rebuild()

@@ -23,7 +23,7 @@ from typing import Any
 from uuid import UUID
 
 from commission_tracker.aggregates.identity import exercise_id
-from commission_tracker.forking import fork_workers
+from commission_tracker.forking import die_with_parent, fork_workers
 
 PARALLEL_MIN_LINES = 20_000
 """Below this many lines an import runs in one process (workers take time to start)."""
@@ -69,7 +69,9 @@ def run(shares: list[Numbered], work: Callable[[Numbered], Any]) -> list[Any]:
     _JOB = (shares, work)
     context = multiprocessing.get_context("fork")
     try:
-        with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            len(shares), mp_context=context, initializer=die_with_parent
+        ) as pool:
             return list(pool.map(_run_share, range(len(shares))))
     except BrokenProcessPool:
         return [work(share) for share in shares]

@@ -32,7 +32,7 @@ from commission_tracker.aggregates.folding import fold_log, problem_of, referenc
 from commission_tracker.aggregates.identity import as_uuid
 from commission_tracker.application.infrastructure import APPLICATION_NAME
 from commission_tracker.collector import collector_paused
-from commission_tracker.forking import fork_workers
+from commission_tracker.forking import die_with_parent, fork_workers
 from commission_tracker.projections.views import (
     PROJECTION_VERSION,
     CommissioningViews,
@@ -509,7 +509,7 @@ class Projector:
                     broken = True
             return None
 
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent) as pool:
             for chunk in _chunks(logs, CHUNK_EVENTS):
                 pending.append((submit(pool, chunk), chunk))
                 while len(pending) > IN_FLIGHT * workers:
