@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from ctrack_helpers import (
+    READING_VERBS,
     TODAY,
     Result,
     StoreUnderTest,
@@ -205,15 +206,7 @@ def fresh(run: Ctrack) -> Iterator[Callable[[], str]]:
     yield lambda: f"FZ-{next(counter):03d}"
 
 
-READS = [
-    ["list"],
-    ["list", "--json"],
-    ["flags"],
-    ["flags", "--json"],
-    ["evaluate"],
-    ["deadlines", "--json"],
-    ["involvement", "--json"],
-]
+READS = READING_VERBS
 
 
 def assert_store_readable(run: Ctrack, references: set[str], *, restart: bool = False) -> None:
