@@ -14,6 +14,7 @@ from uuid import UUID
 from commission_tracker.aggregates.errors import DamagedRecord
 
 if TYPE_CHECKING:
+    from commission_tracker.aggregates.events import ExerciseEvent
     from commission_tracker.aggregates.exercise import CommissioningExercise
 
 StoredRow = tuple[int, str, bytes]
@@ -42,29 +43,33 @@ def problem_of(error: Exception) -> tuple[int | None, str]:
     return None, f"its checks could not be worked out ({name}{': ' + detail if detail else ''})"
 
 
-def fold_log(mapper: Any, ident: UUID, log: list[StoredRow]) -> CommissioningExercise:
-    """An exercise from its stored events, in order: a ``DamagedRecord`` names the first
-    fact that is missing (a gap in the numbers), unreadable or cannot be applied."""
-    from commission_tracker.aggregates.events import event_class
-
-    exercise: CommissioningExercise | None = None
-    expected = 1
-    for version, topic, state in log:
+def decode_log(mapper: Any, ident: UUID, log: list[StoredRow]) -> list[ExerciseEvent]:
+    """The facts of an exercise's stored log, in order: a ``DamagedRecord`` names the
+    first that is missing (a gap in the numbers) or cannot be read."""
+    facts = []
+    for expected, (version, topic, state) in enumerate(log, start=1):
         if version != expected:
             raise DamagedRecord("it is missing from the store", sequence=expected)
-        try:
-            cls = event_class(topic)
-        except DamagedRecord as error:
-            error.sequence = version
-            raise
-        fact = mapper.exercise_event(cls, ident, version, state)
+        facts.append(mapper.exercise_event(topic, ident, version, state))
+    return facts
+
+
+def apply_facts(facts: list[ExerciseEvent]) -> CommissioningExercise:
+    """An exercise from its facts, in order: a ``DamagedRecord`` names the first that
+    cannot be applied."""
+    exercise: CommissioningExercise | None = None
+    for fact in facts:
         try:
             exercise = fact.mutate(exercise)
         except Exception as error:
             raise DamagedRecord(
-                f"it cannot be applied ({type(error).__name__})", sequence=version
+                f"it cannot be applied ({type(error).__name__})", sequence=fact.sequence
             ) from None
-        expected += 1
     if exercise is None:
         raise DamagedRecord("it has no opening", sequence=1)
     return exercise
+
+
+def fold_log(mapper: Any, ident: UUID, log: list[StoredRow]) -> CommissioningExercise:
+    """An exercise from its stored events (see :func:`decode_log` and :func:`apply_facts`)."""
+    return apply_facts(decode_log(mapper, ident, log))

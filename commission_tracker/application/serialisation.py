@@ -136,24 +136,23 @@ class PydanticMapper(Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        """The stored event's fact. Only the product's own topics are read (see
-        ``events.EVENTS_BY_TOPIC``): a stored topic is never imported."""
-        version = stored_event.originator_version
-        try:
-            cls = event_class(stored_event.topic)
-        except DamagedRecord as error:
-            error.sequence = version
-            raise
+        """The stored event's fact (see :meth:`exercise_event`)."""
         return self.exercise_event(
-            cls, as_uuid(stored_event.originator_id), version, stored_event.state
+            stored_event.topic,
+            as_uuid(stored_event.originator_id),
+            stored_event.originator_version,
+            stored_event.state,
         )
 
     def exercise_event(
-        self, cls: type[ExerciseEvent], originator_id: UUID, originator_version: int, data: bytes
+        self, topic: str, originator_id: UUID, originator_version: int, data: bytes
     ) -> ExerciseEvent:
-        """The event of class ``cls`` stored as ``data`` (either encoding), upcast; a
-        ``DamagedRecord`` naming the problem when the stored bytes cannot make one."""
+        """The event stored under ``topic`` as ``data`` (either encoding), upcast; a
+        ``DamagedRecord`` naming the problem when the stored row cannot make one. Only the
+        product's own topics are read (``events.EVENTS_BY_TOPIC``): a topic is never
+        imported."""
         try:
+            cls = event_class(topic)
             state = self.transcoder.decode(data)
             if not isinstance(state, dict):
                 raise DamagedRecord("its data is not a record")

@@ -246,11 +246,11 @@ class Tracker:
         self.user = user or default_user()
         self._after_save: list[SaveListener] = []
         self.warnings: list[str] = []
+        """Sentences for the user about work that succeeded only in part (a fact recorded
+        whose views could not follow); the interfaces show them."""
         self.committed = False
         """Whether this tracker has committed a fact: from then on a failure is reported
         as "recorded, but ...", never as the command having failed."""
-        """Sentences for the user about work that succeeded only in part (a fact recorded
-        whose views could not follow); the interfaces show them."""
         self._projector: Projector | None = None
         self._project = project
         self._app: CommissioningApplication | None = None
@@ -596,34 +596,46 @@ class Tracker:
             stored = list(map(self.app.mapper.to_stored_event, pending))
             opened_count = len(opened)
         if stored:
-            try:
-                ids = self.app.recorder.insert_events(stored)
-            except (IntegrityError, OperationalError) as error:
-                if not _lost_race(error):
-                    raise
-                raise ConcurrentChange(
-                    "The store was changed by someone else during the import; nothing was "
-                    "imported, try again."
-                ) from None
-            # The imported exercises are in memory (or their rows are made): the views take
-            # them from here rather than reading them back, when the import took one
-            # unbroken run of positions and nothing else happened in between.
-            self.committed = True
-            try:
-                recorded = bool(
-                    self._project
-                    and ids
-                    and ids[-1] - ids[0] + 1 == len(stored)
-                    and self.projector.record_saved(
-                        exercises, before=ids[0] - 1, after=ids[-1], rows=rows
-                    )
-                )
-            except Exception as error:
-                self._views_behind(error)
-                recorded = True  # told: the views catch up at the next command
-            if not recorded:
-                self._saved()
+            self.save_all(stored, exercises, rows=rows)
         return ImportResult(commands=count, events=len(stored), opened=opened_count)
+
+    def save_all(
+        self,
+        stored: list[Any],
+        exercises: list[CommissioningExercise],
+        *,
+        rows: list[Any] | None = None,
+    ) -> None:
+        """Write the stored events of a bulk import in one transaction, all or nothing,
+        then bring the views up to date from ``exercises`` (or their ``rows``, already
+        made) in memory when the import took one unbroken run of positions and nothing
+        else happened in between; else they catch up. A lost race is a ``ConcurrentChange``;
+        after the commit nothing is reported as a failure (see :meth:`_views_behind`)."""
+        self.require_writable()
+        try:
+            ids = self.app.recorder.insert_events(stored)
+        except (IntegrityError, OperationalError) as error:
+            if not _lost_race(error):
+                raise
+            raise ConcurrentChange(
+                "The store was changed by someone else during the import; nothing was "
+                "imported, try again."
+            ) from None
+        self.committed = True
+        try:
+            recorded = bool(
+                self._project
+                and ids
+                and ids[-1] - ids[0] + 1 == len(stored)
+                and self.projector.record_saved(
+                    exercises, before=ids[0] - 1, after=ids[-1], rows=rows
+                )
+            )
+        except Exception as error:
+            self._views_behind(error)
+            recorded = True  # told: the views catch up at the next command
+        if not recorded:
+            self._saved()
 
     def _views_behind(self, error: Exception) -> None:
         """After a commit: the views could not follow. Say so; never fail the command."""
@@ -690,21 +702,16 @@ class Tracker:
         """Every fact recorded on the exercise, in order (corrections included). A fact
         missing from the store (a gap in the numbers), or one that cannot be read, is a
         ``DamagedExercise`` naming it, never skipped."""
-        from commission_tracker.aggregates.folding import fold_log
+        from commission_tracker.aggregates.folding import apply_facts, decode_log
 
         ident = exercise_id(reference)
         stored = self.app.recorder.select_events(ident)
         if not stored:
             raise ExerciseNotFound(f"No exercise has the reference {reference}.")
-        mapper: Any = self.app.mapper
-        facts: list[ev.ExerciseEvent] = []
+        log = [(s.originator_version, s.topic, s.state) for s in stored]
         try:
-            for expected, record in enumerate(stored, start=1):
-                if record.originator_version != expected:
-                    raise DamagedRecord("it is missing from the store", sequence=expected)
-                facts.append(mapper.to_domain_event(record))
-            log = [(s.originator_version, s.topic, s.state) for s in stored]
-            fold_log(mapper, ident, log)  # every fact applies in turn
+            facts = decode_log(self.app.mapper, ident, log)
+            apply_facts(facts)  # every fact applies in turn
         except DamagedRecord as error:
             raise self._damaged(reference, error) from None
         return facts

@@ -20,7 +20,6 @@ from uuid import UUID
 from commission_tracker.aggregates.bounds import printable
 from commission_tracker.aggregates.errors import (
     CommissioningError,
-    ConcurrentChange,
     InvalidFact,
 )
 from commission_tracker.aggregates.identity import exercise_id
@@ -193,39 +192,14 @@ class OcdsImport:
         return found
 
     def _write(self, touched: dict[str, CommissioningExercise]) -> None:
-        from eventsourcing.persistence import IntegrityError, OperationalError
-
         from commission_tracker.aggregates.events import ReleaseImported
 
         pending = [event for exercise in touched.values() for event in exercise.collect_events()]
         self.summary.facts_imported = sum(not isinstance(e, ReleaseImported) for e in pending)
         if not pending:
             return
-        app = self.tracker.app
-        stored = list(map(app.mapper.to_stored_event, pending))
-        try:
-            ids = app.recorder.insert_events(stored)
-        except (IntegrityError, OperationalError):
-            raise ConcurrentChange(
-                "The store was changed by someone else during the import; nothing was "
-                "imported, try again."
-            ) from None
-        # The exercises are in memory: the views take them from here (one transaction)
-        # when the import took one unbroken run of positions, else they catch up.
-        exercises = [e for e in touched.values() if e.version]
-        self.tracker.committed = True
-        try:
-            recorded = bool(
-                self.tracker._project
-                and ids
-                and ids[-1] - ids[0] + 1 == len(stored)
-                and self.tracker.projector.record_saved(exercises, before=ids[0] - 1, after=ids[-1])
-            )
-        except Exception as error:
-            self.tracker._views_behind(error)
-            recorded = True  # said: the views catch up at the next command
-        if not recorded:
-            self.tracker._saved()
+        stored = list(map(self.tracker.app.mapper.to_stored_event, pending))
+        self.tracker.save_all(stored, [e for e in touched.values() if e.version])
 
     # -- one release ------------------------------------------------------------------
 
