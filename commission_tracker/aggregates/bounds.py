@@ -82,7 +82,9 @@ def check_count(value: int, what: str = "number") -> int:
 
 
 def check_value(value: Any, what: str) -> None:
-    """Check one field's value (or each item of a tuple or list) against the bounds."""
+    """Check one field's value (or each item of a tuple or list) against the bounds.
+    Amounts of money are bounded by their own type (``values.Money``), on every field
+    that holds one."""
     if isinstance(value, str):
         check_text(value, what)
     elif isinstance(value, datetime):
@@ -93,11 +95,6 @@ def check_value(value: Any, what: str) -> None:
         return
     elif isinstance(value, int):
         check_count(value, what)
-    elif isinstance(value, Decimal):
-        if value.is_finite() and abs(value) > MAX_MONEY:
-            raise InvalidFact(
-                f"{what}: £{printable(value)} is more than ctrack records (at most £{MAX_MONEY:,})."
-            )
     elif isinstance(value, tuple | list):
         for item in value:
             check_value(item, what)

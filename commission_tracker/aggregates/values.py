@@ -71,10 +71,6 @@ def _to_decimal(value: Any) -> Any:
             return Decimal(text)
         except InvalidOperation:
             raise InvalidFact(f"'{printable(value)}' is not an amount of money.") from None
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_MONEY:
-        raise InvalidFact(
-            f"The amount £{printable(value)} is more than ctrack records (at most £{MAX_MONEY:,})."
-        )
     return value
 
 
