@@ -74,14 +74,13 @@ def _moment(text: str) -> Any:
 
 def _count(text: str) -> int:
     shown = text if len(text) <= 20 else text[:17] + "..."
-    try:
-        value = int(text) if len(text.strip()) <= 20 else None
-    except ValueError:
-        value = None
-    if value is None and text.strip().lstrip("+-").isdigit():
+    digits = text.strip().lstrip("+-")
+    if digits.isdigit() and len(digits) > 20:  # not worth converting: far too large
         raise argparse.ArgumentTypeError(f"{shown} is too large; at most {MAX_COUNT:,}.")
-    if value is None:
-        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number.")
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number.") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"'{shown}' cannot be negative.")
     if value > MAX_COUNT:

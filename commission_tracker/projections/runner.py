@@ -136,18 +136,23 @@ def environment_trouble(error: Exception, reference: str) -> None:
         ) from None
 
 
+def damaged_rows(
+    error: Exception, ident: str, reference: str, events: int
+) -> tuple[ExerciseRows, int]:
+    """The rows (and number of events) of an exercise that ``error`` kept from being read
+    or checked: only its damage. Trouble that is not the exercise's own is raised."""
+    environment_trouble(error, reference)
+    sequence, problem = problem_of(error)
+    return ExerciseRows.damaged(ident, reference, sequence, problem), events
+
+
 def _rows_and_events(exercise: CommissioningExercise) -> tuple[ExerciseRows, int]:
     from commission_tracker.projections.projection import rows_for
 
     try:
         return rows_for(exercise), exercise.version
     except Exception as error:  # a rule that fails marks this exercise, not the store
-        environment_trouble(error, exercise.reference)
-        sequence, problem = problem_of(error)
-        return (
-            ExerciseRows.damaged(str(exercise.id), exercise.reference, sequence, problem),
-            exercise.version,
-        )
+        return damaged_rows(error, str(exercise.id), exercise.reference, exercise.version)
 
 
 def rows_from_log(
@@ -162,9 +167,7 @@ def rows_from_log(
         return rows_for(exercise), exercise.version
     except Exception as error:
         reference = (reference_in(log[0][2]) if log else None) or str(ident)
-        environment_trouble(error, reference)
-        sequence, problem = problem_of(error)
-        return ExerciseRows.damaged(str(ident), reference, sequence, problem), len(log)
+        return damaged_rows(error, str(ident), reference, len(log))
 
 
 class Projector:
