@@ -140,12 +140,9 @@ class StoreConfig:
         if not dbname:
             raise InvalidStoreAddress(f"The PostgreSQL store URL {shown_url} names no database.")
         try:
-            port = parts.port
+            port = parts.port  # None when the URL names none; ValueError when malformed
         except ValueError:
-            raise InvalidStoreAddress(
-                f"The PostgreSQL store URL {shown_url} has a port that is not a number from "
-                "1 to 65535."
-            ) from None
+            port = 0
         if port == 0:
             raise InvalidStoreAddress(
                 f"The PostgreSQL store URL {shown_url} has a port that is not a number from "
